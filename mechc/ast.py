@@ -1,0 +1,281 @@
+"""The AST: frozen dataclasses, every node with a Span. The contract between front and back ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .errors import Span
+
+
+@dataclass(frozen=True)
+class Node:
+    span: Span = field(kw_only=True, compare=False, repr=False)
+
+
+# ---- expressions ----
+
+
+class Expr(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Num(Expr):
+    value: Fraction
+    text: str
+
+
+@dataclass(frozen=True)
+class Bool(Expr):
+    value: bool
+
+
+@dataclass(frozen=True)
+class NoneLit(Expr):
+    pass
+
+
+@dataclass(frozen=True)
+class Name(Expr):
+    name: str
+
+
+@dataclass(frozen=True)
+class Index(Expr):
+    """``name[a, b]``: a type, report, indexed definition or outcome component."""
+
+    name: str
+    args: tuple[Expr, ...]
+    name_span: Span
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    """``f(a, b)`` (builtin) or ``value[i](o)`` (user function; ``index`` holds ``[i]``)."""
+
+    name: str
+    index: tuple[Expr, ...]
+    args: tuple[Expr, ...]
+    name_span: Span
+
+
+@dataclass(frozen=True)
+class Binder(Node):
+    var: str
+    set: SetExpr
+
+
+@dataclass(frozen=True)
+class Aggregate(Expr):
+    """``op(j in S, k in T where cond, body, default d)``."""
+
+    op: str
+    binders: tuple[Binder, ...]
+    where: Expr | None
+    body: Expr | None
+    default: Expr | None
+    op_span: Span
+
+
+@dataclass(frozen=True)
+class BinOp(Expr):
+    op: str  # + - * / ^
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Neg(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Compare(Expr):
+    op: str  # == != < <= > >=
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class BoolOp(Expr):
+    op: str  # and / or
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Not(Expr):
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class IfElse(Expr):
+    cond: Expr
+    then: Expr
+    else_: Expr
+
+
+# ---- sets ----
+
+
+class SetExpr(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class RangeSet(SetExpr):
+    lo: Expr
+    hi: Expr
+
+
+@dataclass(frozen=True)
+class SymbolSet(SetExpr):
+    names: tuple[str, ...]
+    name_spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class NumberSet(SetExpr):
+    values: tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
+class SetName(SetExpr):
+    name: str
+
+
+@dataclass(frozen=True)
+class Assignments(SetExpr):
+    items: SetExpr
+    to: SetExpr
+    allow_none: bool
+
+
+@dataclass(frozen=True)
+class Interval(Node):
+    lo: Expr
+    hi: Expr
+
+
+# ---- distributions ----
+
+
+class Dist(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class DistNamed(Dist):
+    name: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class DistList(Dist):
+    probs: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class DistMap(Dist):
+    entries: tuple[tuple[Expr, Expr], ...]
+
+
+# ---- declarations ----
+
+
+class Item(Node):
+    pass
+
+
+@dataclass(frozen=True)
+class Param(Item):
+    name: str
+    ptype: str  # int | real | bool
+    default: Expr | None
+
+
+@dataclass(frozen=True)
+class Agents(Item):
+    var: str
+    set: SetExpr
+
+
+@dataclass(frozen=True)
+class SetDecl(Item):
+    name: str
+    set: SetExpr
+
+
+@dataclass(frozen=True)
+class TypeDecl(Item):
+    name: str
+    agent: str  # the agent index variable, or one agent's name/number for a per-agent space
+    items: tuple[Binder, ...]
+    kind: str | None  # real | int | None
+    space: Interval | SetExpr
+    dist: Dist | None
+
+
+@dataclass(frozen=True)
+class Report(Item):
+    name: str
+    agent: str
+    of_type: str
+    of_agent: str
+
+
+@dataclass(frozen=True)
+class Outcomes(Item):
+    name: str
+    set: SetExpr
+
+
+@dataclass(frozen=True)
+class Formal(Node):
+    name: str
+    set: SetExpr | None
+
+
+@dataclass(frozen=True)
+class Definition(Item):
+    name: str
+    index: tuple[Formal, ...]
+    params: tuple[Formal, ...] | None  # None: not a function
+    body: Expr
+
+
+@dataclass(frozen=True)
+class Prop(Node):
+    name: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Require(Item):
+    props: tuple[Prop, ...]
+
+
+@dataclass(frozen=True)
+class Measure(Item):
+    name: str
+    expect: bool
+    body: Expr
+
+
+@dataclass(frozen=True)
+class Feasible(Item):
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Mechanism(Node):
+    name: str
+    doc: str | None
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Spec(Node):
+    file: str
+    mechanisms: tuple[Mechanism, ...]

@@ -1,0 +1,148 @@
+"""The command line: argument handling and rendering only; no analysis logic.
+
+Exit codes: 0 every required property holds (or is not refuted), 1 a required property is
+violated, 2 the spec or the request is invalid, 3 a resource limit was reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__, load_text
+from .analysis import Options
+from .analysis.exhaustive import ExhaustiveChecker
+from .errors import EvalError, ResourceLimit, SpecError, SpecErrors, render
+from .render import to_json, to_text
+
+EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_RESOURCE = 0, 1, 2, 3
+MAX_GRID = 100_001
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors are exit code 2 with a readable line
+        self.print_usage(sys.stderr)
+        print(f"mechc: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID)
+
+
+def _param(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"--param expects NAME=VALUE, got '{text}'")
+    k, v = text.split("=", 1)
+    return k.strip(), v.strip()
+
+
+def _grid(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--grid expects an integer, got '{text}'") from None
+    if not 2 <= k <= MAX_GRID:
+        raise argparse.ArgumentTypeError(f"--grid must be between 2 and {MAX_GRID}, got {k}")
+    return k
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="mechc", description="Check, compile and design mechanisms from .mech specs.")
+    p.add_argument("--version", action="version", version=f"mechc {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    c = sub.add_parser("check", help="check every property a spec requires")
+    c.add_argument("file", help="the .mech spec")
+    c.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
+                   help="override a parameter (repeatable)")
+    c.add_argument("--grid", type=_grid, default=None, metavar="K",
+                   help="points per real interval (default 21); a grid gives passed-search, not a proof")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--mechanism", default=None, help="which mechanism of a multi-mechanism file")
+    c.add_argument("--exact", choices=("auto", "always", "never"), default="auto",
+                   help="exact rational arithmetic: auto (small spaces), always, never")
+    c.add_argument("--max-cells", type=float, default=4e9, metavar="N",
+                   help="refuse checks needing more than N utility evaluations (default 4e9)")
+    c.add_argument("--max-memory", type=float, default=4.0, metavar="GB",
+                   help="refuse checks needing more than GB gibibytes of arrays (default 4)")
+    c.add_argument("-o", "--output", default=None, help="write the report to this file instead of stdout")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    err = Console(stderr=True, highlight=False)
+    return _check(args, err)
+
+
+def _check(args, err: Console) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        err.print(f"mechc: error: cannot read {args.file}: {getattr(e, 'strerror', None) or e}", markup=False)
+        return EXIT_INVALID
+    sources = {args.file: text}
+    try:
+        model = load_text(text, args.file, dict(args.param), args.mechanism)
+        opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact)
+        checker = ExhaustiveChecker(model, opts)
+        checker.check_limits()
+        report = _run_with_progress(checker, err)
+    except SpecErrors as e:
+        for x in e.errors:
+            print(render(x, sources), file=sys.stderr)
+        n = len(e.errors)
+        print(f"{n} error{'s' if n > 1 else ''} in {args.file}", file=sys.stderr)
+        return EXIT_INVALID
+    except EvalError as e:
+        print(render(SpecError(e.span, str(e), e.hint), sources), file=sys.stderr)
+        return EXIT_INVALID
+    except ResourceLimit as e:
+        print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}, or check a smaller "
+              "instance (--param, --grid)", file=sys.stderr)
+        return EXIT_RESOURCE
+    except MemoryError:
+        print("mechc: resource limit: out of memory; lower --grid or --max-memory", file=sys.stderr)
+        return EXIT_RESOURCE
+    if args.format == "json":
+        out = to_json(report)
+        if args.output:
+            Path(args.output).write_text(out, encoding="utf-8")
+        else:
+            sys.stdout.write(out)
+    else:
+        console = Console(file=open(args.output, "w", encoding="utf-8") if args.output else None,
+                          highlight=False, soft_wrap=True)
+        to_text(report, console)
+    return report.exit_code
+
+
+def _run_with_progress(checker: ExhaustiveChecker, err: Console):
+    """Run the checker; show a progress bar on stderr when it takes more than a second on a terminal."""
+    if not err.is_terminal:
+        return checker.run()
+    start = time.monotonic()
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
+                        transient=True)
+    task = None
+
+    def update(stage: str, frac: float):
+        nonlocal task
+        if task is None and time.monotonic() - start > 1.0:
+            progress.start()
+            task = progress.add_task(stage, total=1.0)
+        if task is not None:
+            progress.update(task, completed=frac, description=stage)
+
+    checker.opts.progress = update
+    try:
+        return checker.run()
+    finally:
+        if task is not None:
+            progress.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

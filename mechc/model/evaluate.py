@@ -1,0 +1,371 @@
+"""Evaluate Model expressions on many report profiles at once, as numpy arrays.
+
+One walker, table-dispatched on the sympy class (``_ev_<Class>``), serves two arithmetics:
+float64 arrays (the fast path) and object arrays of ``Fraction`` (exact, for small spaces and for
+re-checking counterexamples). Reports are integer index arrays into each agent's type table, with
+any broadcastable shapes, so the same code evaluates a flat chunk of profiles or a
+(true type x misreport x others) block.
+
+Both branches of an ``if`` are evaluated (arrays), so undefined values (division by zero, max over
+an empty set without ``default``) become NaN and are reported only if they reach a result.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+import sympy
+
+from ..errors import EvalError, Span
+from .model import NONE_CODE, FiniteSet, Model
+from .nodes import (
+    Aggregate, DefRef, IndexVar, NamedSet, NoneConst, ParamSymbol, RangeSet, ReportVal, Subscript,
+    SymConst, TypeVal,
+)
+
+TIE_RTOL = 1e-9
+
+
+def _is_scalar(x) -> bool:
+    return not isinstance(x, np.ndarray) or x.ndim == 0
+
+
+def isnan(a) -> np.ndarray:
+    a = np.asarray(a)
+    if a.dtype == object:
+        return a != a  # NaN is the only value unequal to itself
+    if a.dtype.kind == "f":
+        return np.isnan(a)
+    return np.zeros(a.shape, bool)
+
+
+class Evaluation:
+    """One evaluation context: reports (and optionally one agent's true type) plus a cache."""
+
+    def __init__(self, model: Model, tables: list[np.ndarray], reports: list, exact: bool = False,
+                 true_types: dict[int, np.ndarray] | None = None, cache: dict | None = None):
+        self.model = model
+        self.tables = tables  # per agent: (T, K) values (float, object or int codes)
+        self.reports = reports  # per agent: index array into its table
+        self.true_types = true_types or {}
+        self.exact = exact
+        self.cache = {} if cache is None else cache
+        self.agent_pos = {c: k for k, c in enumerate(model.agents.codes)}
+        self.item_pos = ({c: k for k, c in enumerate(model.type_spaces[0].items.codes)}
+                         if model.type_spaces and model.type_spaces[0].items is not None else {None: 0})
+        self.undefined: dict[Span | None, str] = {}
+        self.inexact = False
+        self._outcome_tables: dict[str, np.ndarray] = {}
+
+    # ---- helpers
+    def const(self, q):
+        if self.exact:
+            return Fraction(int(q.p), int(q.q)) if q.is_Rational else Fraction(float(q))
+        return float(q)
+
+    def to_float(self, a):
+        if self.exact:
+            self.inexact = True
+            return np.asarray(a, dtype=object).astype(float)
+        return a
+
+    def note_undefined(self, node, mask, why: str) -> None:
+        if np.any(mask):
+            span = self.model.extra.get("spans", {}).get(node)
+            self.undefined.setdefault(span, why)
+
+    def set_codes(self, s) -> tuple:
+        if isinstance(s, NamedSet):
+            return self.model.sets[s.name].codes
+        if isinstance(s, RangeSet):
+            lo, hi = (int(self.param_value(b)) for b in s.args)
+            return tuple(range(lo, hi + 1))
+        raise AssertionError(s)
+
+    def param_value(self, b):
+        v = self.eval(b, {})
+        return v
+
+    # ---- dispatch
+    def eval(self, e, env: dict):
+        if e.is_Number:
+            return self.const(e)
+        if e is sympy.true:
+            return True
+        if e is sympy.false:
+            return False
+        for cls in type(e).__mro__:
+            fn = getattr(self, "_ev_" + cls.__name__, None)
+            if fn is not None:
+                return fn(e, env)
+        raise AssertionError(f"no evaluation rule for {type(e).__name__}")
+
+    def _ev_ParamSymbol(self, e, env):
+        ptype, value = self.model.params[e.name]
+        if ptype == "bool":
+            return value
+        return value if self.exact or ptype == "int" else float(value)
+
+    def _ev_IndexVar(self, e, env):
+        return env[e]
+
+    def _ev_SymConst(self, e, env):
+        return self.model.symbols[e.name]
+
+    def _ev_NoneConst(self, e, env):
+        return NONE_CODE
+
+    def _ev_Add(self, e, env):
+        out = self.eval(e.args[0], env)
+        for a in e.args[1:]:
+            out = out + self.eval(a, env)
+        return out
+
+    def _ev_Mul(self, e, env):
+        out = self.eval(e.args[0], env)
+        for a in e.args[1:]:
+            out = out * self.eval(a, env)
+        return out
+
+    def _ev_Pow(self, e, env):
+        base = self.eval(e.base, env)
+        ex = e.exp
+        if ex.is_Integer:
+            k = int(ex)
+            if k >= 0:
+                return base**k
+            den = np.asarray(base) ** (-k)
+            zero = den == 0
+            self.note_undefined(e, zero, "division by zero")
+            safe = np.where(zero, 1, den)
+            return np.where(zero, np.nan, (Fraction(1) if self.exact else 1.0) / safe)
+        with np.errstate(all="ignore"):
+            b = np.asarray(self.to_float(base), dtype=float)
+            x = self.eval(ex, env)
+            out = np.power(b, np.asarray(self.to_float(x), dtype=float))
+        self.note_undefined(e, ~np.isfinite(out), "power of a negative number or zero")
+        return out
+
+    def _ev_Abs(self, e, env):
+        return np.abs(self.eval(e.args[0], env))
+
+    def _transcendental(self, e, env, fn, why):
+        with np.errstate(all="ignore"):
+            out = fn(np.asarray(self.to_float(self.eval(e.args[0], env)), dtype=float))
+        self.note_undefined(e, ~np.isfinite(out), why)
+        return out
+
+    def _ev_exp(self, e, env):
+        return self._transcendental(e, env, np.exp, "exp overflow")
+
+    def _ev_log(self, e, env):
+        return self._transcendental(e, env, np.log, "log of a number <= 0")
+
+    def _reduce(self, fn, e, env):
+        out = self.eval(e.args[0], env)
+        for a in e.args[1:]:
+            out = fn(out, self.eval(a, env))
+        return out
+
+    def _ev_Max(self, e, env):
+        return self._reduce(np.maximum, e, env)
+
+    def _ev_Min(self, e, env):
+        return self._reduce(np.minimum, e, env)
+
+    def _ev_And(self, e, env):
+        return self._reduce(np.logical_and, e, env)
+
+    def _ev_Or(self, e, env):
+        return self._reduce(np.logical_or, e, env)
+
+    def _ev_Not(self, e, env):
+        return np.logical_not(self.eval(e.args[0], env))
+
+    def _rel(fn):  # noqa: N805 - a small factory for the six comparisons
+        def rule(self, e, env):
+            return fn(self.eval(e.lhs, env), self.eval(e.rhs, env))
+        return rule
+
+    _ev_Equality = _rel(np.equal)
+    _ev_Unequality = _rel(np.not_equal)
+    _ev_StrictLessThan = _rel(np.less)
+    _ev_LessThan = _rel(np.less_equal)
+    _ev_StrictGreaterThan = _rel(np.greater)
+    _ev_GreaterThan = _rel(np.greater_equal)
+
+    def _ev_Piecewise(self, e, env):
+        pairs = e.args
+        out = self.eval(pairs[-1].expr, env)
+        for pair in reversed(pairs[:-1]):
+            out = np.where(self.eval(pair.cond, env), self.eval(pair.expr, env), out)
+        return out
+
+    # ---- types, reports, definitions, outcomes
+    def _lookup(self, pos: int, item, true: bool):
+        idx = self.true_types.get(pos) if true else None
+        if idx is None:
+            idx = self.reports[pos]
+        col = self.tables[pos][:, self.item_pos[item]]
+        return col[idx]
+
+    def _ev_TypeVal(self, e, env):
+        is_true = not isinstance(e, ReportVal)
+        agent = self.eval(e.agent, env)
+        item = self.eval(e.items[0], env) if e.items else None
+        if not _is_scalar(item):
+            return self._select(item, list(self.item_pos),
+                                lambda c: self._ev_TypeVal(type(e)(e.args[0], e.agent, _Const(c)), env), e)
+        if _is_scalar(agent):
+            return self._lookup(self.agent_pos[int(agent)], item, is_true)
+        return self._select(agent, list(self.agent_pos),
+                            lambda c: self._lookup(self.agent_pos[c], item, is_true), e)
+
+    def _select(self, key, codes, value_of, node):
+        """Gather value_of(code) where key == code, for an array-valued index."""
+        key = np.asarray(key)
+        vals = [value_of(c) for c in codes]
+        out = None
+        hit = np.zeros(key.shape, bool)
+        for c, v in zip(codes, vals, strict=True):
+            m = key == c
+            hit = hit | m
+            out = v if out is None else np.where(m, v, out)
+        arr = np.asarray(out)
+        if arr.dtype.kind in "fO":
+            self.note_undefined(node, ~hit, "index out of range")
+            out = np.where(hit, out, np.nan)
+        return out
+
+    def _ev__Const(self, e, env):
+        return e.value
+
+    def _ev_DefRef(self, e, env):
+        name = e.name
+        idx = [self.eval(a, env) for a in e.index]
+        if all(_is_scalar(i) for i in idx):
+            return self.ref(name, tuple(int(i) for i in idx))
+        d = self.model.defs[name]
+        combos = list(itertools.product(*(s.codes for s in d.index_sets)))
+        out, hit = None, None
+        for combo in combos:
+            m = np.logical_and.reduce([np.asarray(i) == c for i, c in zip(idx, combo, strict=True)])
+            v = self._ev_DefRef(DefRef(e.args[0], *(sympy.Integer(c) for c in combo)), env)
+            out = v if out is None else np.where(m, v, out)
+            hit = m if hit is None else hit | m
+        if np.asarray(out).dtype.kind in "fO":
+            self.note_undefined(e, ~hit, "index out of range")
+            out = np.where(hit, out, np.nan)
+        return out
+
+    def ref(self, name: str, codes: tuple = ()):
+        """The value of definition ``name`` at concrete index codes, evaluated once per context."""
+        key = (name, codes)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        d = self.model.defs[name]
+        for i, s in zip(codes, d.index_sets, strict=True):
+            if i not in s.codes:
+                raise EvalError(f"index {i} of '{name}' is outside {s.name}", d.span)
+        val = self.eval(d.body, dict(zip(d.index_vars, codes, strict=True)))
+        self.cache[key] = val
+        return val
+
+    def outcome_table(self, oset: FiniteSet) -> np.ndarray:
+        t = self._outcome_tables.get(oset.name)
+        if t is None:
+            t = np.array(oset.elements, dtype=np.int64).reshape(len(oset), len(oset.items))
+            self._outcome_tables[oset.name] = t
+        return t
+
+    def _ev_Subscript(self, e, env):
+        oset = self.model.sets[e.name]
+        o = self.eval(e.outcome, env)
+        k = self.eval(e.item, env)
+        col = oset.items.codes.index(int(k))
+        return self.outcome_table(oset)[:, col][np.asarray(o)]
+
+    # ---- aggregates
+    def _ev_Aggregate(self, e, env):
+        op = e.op
+        code_lists = [self.set_codes(s) for s in e.sets]
+        has_where = e.where is not sympy.true
+        masks, bodies, combos = [], [], []
+        for combo in itertools.product(*code_lists):
+            inner = dict(env)
+            inner.update(zip(e.vars, combo, strict=True))
+            masks.append(self.eval(e.where, inner) if has_where else True)
+            bodies.append(self.eval(e.body, inner) if not isinstance(e.body, NoneConst) else None)
+            combos.append(combo)
+        zero = Fraction(0) if self.exact else 0.0
+        if op == "count":
+            return sum(np.asarray(m, dtype=np.int64) for m in masks)
+        if op == "sum":
+            return sum((np.where(m, b, zero) if has_where else b) for m, b in zip(masks, bodies, strict=True))
+        if op == "prod":
+            out = Fraction(1) if self.exact else 1.0
+            for m, b in zip(masks, bodies, strict=True):
+                out = out * (np.where(m, b, 1) if has_where else b)
+            return out
+        if op == "any":
+            return np.logical_or.reduce([np.logical_and(m, b) for m, b in zip(masks, bodies, strict=True)])
+        if op == "all":
+            return np.logical_and.reduce([np.logical_or(np.logical_not(m), b) for m, b in zip(masks, bodies, strict=True)])
+        # min / max / argmin / argmax / median over the selected elements
+        arrays = np.broadcast_arrays(*[np.asarray(b) for b in bodies], *[np.asarray(m) for m in masks])
+        k = len(bodies)
+        stack = np.stack(arrays[:k])
+        mask = np.stack(arrays[k:]).astype(bool)
+        if stack.dtype.kind in "iub":
+            stack = stack.astype(object if self.exact else float)
+        empty = ~mask.any(axis=0)
+        sign = -1 if op in ("max", "argmax") else 1
+        filler = sign * np.inf
+        filled = np.where(mask, stack, filler)
+        if op in ("max", "min"):
+            out = filled.max(axis=0) if op == "max" else filled.min(axis=0)
+        elif op == "median":
+            srt = np.sort(np.where(mask, stack, np.inf), axis=0)
+            pos = np.maximum((mask.sum(axis=0) - 1) // 2, 0)
+            out = np.take_along_axis(srt, pos[None], axis=0)[0]
+        else:
+            best = filled.max(axis=0) if op == "argmax" else filled.min(axis=0)
+            if self.exact:
+                cand = mask & (filled == best)
+            else:
+                tol = TIE_RTOL * np.maximum(1.0, np.abs(np.where(np.isfinite(best), best, 0.0)))
+                cand = mask & (np.abs(filled - best) <= tol)
+            first = np.argmax(cand, axis=0)
+            codes = np.array([c[0] for c in combos], dtype=np.int64)
+            out = codes[first]
+            if np.any(empty):
+                if isinstance(e.default, NoneConst):
+                    span = self.model.extra.get("spans", {}).get(e)
+                    raise EvalError(f"{op} over an empty set (the 'where' filter selects nothing)", span,
+                                    "add a default: argmax(j in S where ..., body, default VALUE)")
+                out = np.where(empty, self.eval(e.default, env), out)
+            return out if out.ndim else out.item()
+        if np.any(empty):
+            if isinstance(e.default, NoneConst):
+                self.note_undefined(e, empty, f"{op} over an empty set")
+                out = np.where(empty, np.nan, out)
+            else:
+                out = np.where(empty, self.eval(e.default, env), out)
+        return out
+
+
+class _Const(sympy.Basic):
+    """A literal element code used internally when gathering over a dynamic index."""
+
+    @property
+    def value(self):
+        return int(self.args[0])
+
+    def __new__(cls, code):
+        return sympy.Basic.__new__(cls, sympy.Integer(code))
+
+
+_ = IndexVar, ParamSymbol, SymConst, Aggregate, TypeVal

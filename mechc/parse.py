@@ -1,0 +1,325 @@
+"""Text -> AST: the cached lark LALR parser and one Transformer to frozen dataclasses."""
+
+from __future__ import annotations
+
+import functools
+from fractions import Fraction
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast
+from .errors import SpecError, SpecErrors, Span
+
+MAX_SOURCE_BYTES = 1_000_000
+
+
+def grammar_text() -> str:
+    """The grammar, read as package data so an installed mechc finds it."""
+    return resources.files("mechc").joinpath("grammar/mech.lark").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _parser() -> Lark:
+    return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+def _tok_span(file: str, tok: Token) -> Span:
+    return Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
+
+
+def _unescape(s: str) -> str:
+    out, i = [], 1
+    body = s[1:-1]
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            out.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out).strip()
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    def __init__(self, file: str):
+        super().__init__()
+        self.file = file
+
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.file, 1, 1, 1, 2)
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    # ---- top level ----
+    def start(self, meta, ch):
+        return tuple(ch)
+
+    def mechanism(self, meta, ch):
+        name, doc, *items = ch
+        return ast.Mechanism(
+            str(name), _unescape(str(doc)) if doc is not None else None, tuple(items), span=self._span(meta)
+        )
+
+    # ---- declarations ----
+    def param(self, meta, ch):
+        name, ptype, default = ch
+        return ast.Param(str(name), str(ptype), default, span=self._span(meta))
+
+    def agents(self, meta, ch):
+        var, s = ch
+        return ast.Agents(str(var), s, span=self._span(meta))
+
+    def setdecl(self, meta, ch):
+        name, s = ch
+        return ast.SetDecl(str(name), s, span=self._span(meta))
+
+    def typedecl(self, meta, ch):
+        name, agent, *rest = ch
+        binders = tuple(c for c in rest if isinstance(c, ast.Binder))
+        others = [c for c in rest if not isinstance(c, ast.Binder)]
+        kind, space, dist = others
+        return ast.TypeDecl(
+            str(name), str(agent), binders, str(kind) if kind is not None else None, space, dist,
+            span=self._span(meta),
+        )
+
+    def interval(self, meta, ch):
+        return ast.Interval(ch[0], ch[1], span=self._span(meta))
+
+    def dist_named(self, meta, ch):
+        name, args = ch
+        return ast.DistNamed(str(name), tuple(args or ()), span=self._span(meta))
+
+    def dist_list(self, meta, ch):
+        return ast.DistList(tuple(ch[0]), span=self._span(meta))
+
+    def dist_map(self, meta, ch):
+        return ast.DistMap(tuple(ch), span=self._span(meta))
+
+    def pmf_entry(self, meta, ch):
+        return (ch[0], ch[1])
+
+    def report(self, meta, ch):
+        name, agent, of_type, of_agent = (str(c) for c in ch)
+        return ast.Report(name, agent, of_type, of_agent, span=self._span(meta))
+
+    def outcomes(self, meta, ch):
+        return ast.Outcomes(str(ch[0]), ch[1], span=self._span(meta))
+
+    def assignments(self, meta, ch):
+        items, to, none_opt = ch
+        return ast.Assignments(items, to, none_opt is not None, span=self._span(meta))
+
+    def none_opt(self, meta, ch):
+        return True
+
+    def definition(self, meta, ch):
+        name, index, params, body = ch
+        return ast.Definition(
+            str(name), tuple(index or ()), tuple(params) if params is not None else None, body,
+            span=self._span(meta),
+        )
+
+    def param_list(self, meta, ch):
+        return tuple(ch)
+
+    def formal(self, meta, ch):
+        return ast.Formal(str(ch[0]), ch[1], span=self._span(meta))
+
+    def require(self, meta, ch):
+        return ast.Require(tuple(ch), span=self._span(meta))
+
+    def prop(self, meta, ch):
+        return ast.Prop(str(ch[0]), tuple(ch[1] or ()), span=self._span(meta))
+
+    def measure(self, meta, ch):
+        name, expect, body = ch
+        return ast.Measure(str(name), expect is not None, body, span=self._span(meta))
+
+    def feasible(self, meta, ch):
+        return ast.Feasible(ch[0], span=self._span(meta))
+
+    # ---- sets ----
+    def range(self, meta, ch):
+        return ast.RangeSet(ch[0], ch[1], span=self._span(meta))
+
+    def symbols(self, meta, ch):
+        return ast.SymbolSet(
+            tuple(str(c) for c in ch), tuple(_tok_span(self.file, c) for c in ch), span=self._span(meta)
+        )
+
+    def numbers(self, meta, ch):
+        return ast.NumberSet(tuple(ch), span=self._span(meta))
+
+    def signed_number(self, meta, ch):
+        sign, num, den = ch
+        value = Fraction(str(num))
+        if den is not None:
+            d = Fraction(str(den))
+            if d == 0:
+                raise SpecError(self._span(meta), "division by zero in a number literal")
+            value = value / d
+        return -value if sign is not None else value
+
+    def neg_sign(self, meta, ch):
+        return True
+
+    def setname(self, meta, ch):
+        return ast.SetName(str(ch[0]), span=self._span(meta))
+
+    # ---- expressions ----
+    def exprs(self, meta, ch):
+        return tuple(ch)
+
+    def ifelse(self, meta, ch):
+        return ast.IfElse(ch[0], ch[1], ch[2], span=self._span(meta))
+
+    def or_(self, meta, ch):
+        return ast.BoolOp("or", ch[0], ch[1], span=self._span(meta))
+
+    def and_(self, meta, ch):
+        return ast.BoolOp("and", ch[0], ch[1], span=self._span(meta))
+
+    def not_(self, meta, ch):
+        return ast.Not(ch[0], span=self._span(meta))
+
+    def compare(self, meta, ch):
+        return ast.Compare(str(ch[1]), ch[0], ch[2], span=self._span(meta))
+
+    def binop(self, meta, ch):
+        return ast.BinOp(str(ch[1]), ch[0], ch[2], span=self._span(meta))
+
+    def neg(self, meta, ch):
+        return ast.Neg(ch[0], span=self._span(meta))
+
+    def pow(self, meta, ch):
+        return ast.BinOp("^", ch[0], ch[1], span=self._span(meta))
+
+    def number(self, meta, ch):
+        return ast.Num(Fraction(str(ch[0])), str(ch[0]), span=self._span(meta))
+
+    def true(self, meta, ch):
+        return ast.Bool(True, span=self._span(meta))
+
+    def false(self, meta, ch):
+        return ast.Bool(False, span=self._span(meta))
+
+    def none(self, meta, ch):
+        return ast.NoneLit(span=self._span(meta))
+
+    def name(self, meta, ch):
+        return ast.Name(str(ch[0]), span=self._span(meta))
+
+    def index(self, meta, ch):
+        return ast.Index(str(ch[0]), tuple(ch[1]), _tok_span(self.file, ch[0]), span=self._span(meta))
+
+    def icall(self, meta, ch):
+        return ast.Call(str(ch[0]), tuple(ch[1]), tuple(ch[2]), _tok_span(self.file, ch[0]), span=self._span(meta))
+
+    def call(self, meta, ch):
+        return ast.Call(str(ch[0]), (), tuple(ch[1]), _tok_span(self.file, ch[0]), span=self._span(meta))
+
+    def binder(self, meta, ch):
+        return ast.Binder(str(ch[0]), ch[1], span=self._span(meta))
+
+    def aggregate(self, meta, ch):
+        op = ch[0]
+        binders = tuple(c for c in ch[1:] if isinstance(c, ast.Binder))
+        rest = [c for c in ch[1 + len(binders):]]
+        where_tok, where, *args = rest
+        body = default = None
+        for kind, value in args:
+            if kind == "default":
+                default = value
+            elif body is None:
+                body = value
+            else:
+                raise SpecError(value.span, f"{op}(...) takes one body expression", "remove the extra argument")
+        return ast.Aggregate(str(op), binders, where, body, default, _tok_span(self.file, op), span=self._span(meta))
+
+    def agg_body(self, meta, ch):
+        return ("body", ch[0])
+
+    def agg_default(self, meta, ch):
+        return ("default", ch[0])
+
+
+# Readable names for the grammar's terminals in "expected ..." messages.
+_PRETTY = {
+    "NAME": "a name", "NUMBER": "a number", "STRING": "a docstring", "CMP": "a comparison",
+    "ADDOP": "'+' or '-'", "MULOP": "'*' or '/'", "PTYPE": "'int', 'real' or 'bool'",
+    "TYPEKIND": "'real' or 'int'", "EXPECT": "'expect'", "WHERE": "'where'", "$END": "end of file",
+}
+
+
+def _pretty_expected(expected: set[str]) -> str:
+    parser = _parser()
+    names = []
+    for term in sorted(expected):
+        if term in _PRETTY:
+            names.append(_PRETTY[term])
+            continue
+        try:
+            pat = parser.get_terminal(term).pattern
+            names.append(f"'{pat.value}'" if pat.type == "str" else term)
+        except KeyError:
+            names.append(term)
+    names = sorted(set(names))
+    if len(names) > 8:
+        names = names[:8] + ["..."]
+    return ", ".join(names)
+
+
+def _syntax_error(e: UnexpectedInput, file: str, text: str) -> SpecError:
+    line, col = max(1, getattr(e, "line", 1) or 1), max(1, getattr(e, "column", 1) or 1)
+    hint = None
+    if isinstance(e, UnexpectedToken) and e.token.type != "$END":
+        tok = e.token
+        span = Span(file, tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + 1)
+        shown = str(tok)
+        msg = f"unexpected '{shown}'; expected {_pretty_expected(e.expected)}"
+        if shown == "=" and "CMP" in e.expected:
+            hint = "use '==' to compare; '=' only introduces a definition"
+        elif tok.type == "NAME" and shown in {"if", "then", "else"}:
+            hint = "wrap the if-expression in parentheses when it is an operand"
+        elif shown == ".." :
+            hint = "ranges are written lo..hi with integer bounds, e.g. 1..n"
+    elif isinstance(e, UnexpectedCharacters):
+        ch = text.splitlines()[line - 1][col - 1] if line - 1 < len(text.splitlines()) else "?"
+        span = Span(file, line, col, line, col + 1)
+        msg = f"unexpected character '{ch}'"
+        if ch == "'":
+            hint = "docstrings use double quotes"
+    else:  # UnexpectedEOF or an UnexpectedToken at end of input
+        lines = text.splitlines() or [""]
+        line, col = len(lines), len(lines[-1]) + 1
+        span = Span(file, line, max(1, col - 1), line, col)
+        expected = getattr(e, "expected", None) or []
+        msg = "unexpected end of file" + (f"; expected {_pretty_expected(set(expected))}" if expected else "")
+        if "RBRACE" in expected:
+            hint = "a mechanism block must end with '}'"
+    return SpecError(span, f"syntax error: {msg}", hint)
+
+
+def parse(text: str, file: str = "<string>") -> ast.Spec:
+    """Parse .mech text into an AST. Raises SpecErrors (never a lark exception)."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_SOURCE_BYTES:
+        raise SpecErrors([SpecError(Span(file, 1, 1, 1, 2), f"spec is larger than {MAX_SOURCE_BYTES} bytes")])
+    try:
+        tree = _parser().parse(text)
+    except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as e:
+        raise SpecErrors([_syntax_error(e, file, text)]) from None
+    try:
+        mechs = _ToAst(file).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, SpecError):
+            raise SpecErrors([e.orig_exc]) from None
+        raise
+    lines = text.splitlines() or [""]
+    return ast.Spec(file, mechs, span=Span(file, 1, 1, len(lines), len(lines[-1]) + 1))

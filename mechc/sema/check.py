@@ -1,0 +1,1072 @@
+"""Name resolution, typing and well-formedness of one mechanism, lowered to a Model.
+
+One typed walk per expression: it resolves names, computes the value type and builds the sympy
+expression node by node (spec text never reaches sympify/eval). Every problem is collected in an
+ErrorSink with its span; the walk goes on with an error type so one mistake is reported once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+from sympy.core.symbol import Str
+
+from .. import ast
+from ..errors import ErrorSink, Span, did_you_mean
+from ..model.model import (
+    NONE_CODE, Constraint, Definition, FiniteSet, Measure, Model, Requirement, TypeSpace,
+)
+from ..model.nodes import (
+    BoolDefRef, DefRef, IndexVar, NamedSet, NoneConst, ParamSymbol, RangeSet, ReportVal, Subscript,
+    SymConst, TypeVal, make_aggregate,
+)
+from .types import BOOL, ERR, INT, NONE, NUM, VType, comparable_eq, opt_inner, unify
+
+MAX_SET_SIZE = 100_000
+BUILTIN_FUNCS = {"abs": 1, "log": 1, "exp": 1, "sqrt": 1, "min": -2, "max": -2}
+AGGREGATES = {"sum", "prod", "min", "max", "argmax", "argmin", "count", "any", "all", "median"}
+RESERVED = set(BUILTIN_FUNCS) | AGGREGATES
+DISTS = {"uniform": 0, "exponential": 1, "normal": 2}
+
+# property -> (number of arguments, what it needs from the spec)
+PROPERTIES: dict[str, tuple[int, str]] = {
+    "dsic": (0, "utility"), "bic": (0, "utility"), "eps_dsic": (1, "utility"), "eps_bic": (1, "utility"),
+    "ex_post_ir": (0, "utility"), "interim_ir": (0, "utility"),
+    "weak_budget_balance": (0, "pay"), "strong_budget_balance": (0, "pay"),
+    "no_positive_transfers": (0, "pay"), "efficient": (0, "welfare"), "monotone": (0, "x"),
+    "feasible": (0, "constraints"),
+}
+PROPERTY_ALIASES = {"strategyproof": "dsic", "ir": "ex_post_ir", "ic": "dsic"}
+
+
+class _Err(Exception):
+    """Unwinds one expression after its error has been recorded."""
+
+
+@dataclass
+class Local:
+    vtype: VType
+    sym: sympy.Basic
+    set: FiniteSet | None = None
+
+
+@dataclass
+class DefInfo:
+    node: ast.Definition
+    index: list[tuple[str, FiniteSet]]
+    params: list[tuple[str, FiniteSet]] | None
+    state: str = "new"  # new | visiting | done
+    vtype: VType = ERR
+    body: sympy.Basic | None = None
+    index_syms: tuple = ()
+    param_syms: tuple = ()
+    deps: frozenset = frozenset()
+    type_read: Span | None = None
+
+
+def _fmt(x) -> str:
+    if isinstance(x, Fraction):
+        return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+    return str(x)
+
+
+class Checker:
+    def __init__(self, mech: ast.Mechanism, file: str, overrides: dict[str, str] | None = None):
+        self.mech = mech
+        self.file = file
+        self.overrides = dict(overrides or {})
+        self.sink = ErrorSink()
+        self.globals: dict[str, tuple[str, Span]] = {}  # name -> (kind, where declared)
+        self.params: dict[str, tuple[str, object]] = {}
+        self.sets: dict[str, FiniteSet] = {}
+        self.symbols: dict[str, tuple[int, str]] = {}  # symbol -> (code, set name)
+        self.defs: dict[str, DefInfo] = {}
+        self.outcomes: dict[str, FiniteSet] = {}
+        self.agents: FiniteSet | None = None
+        self.agent_var: str | None = None
+        self.type_name: str | None = None
+        self.type_vtype: VType = NUM
+        self.item_set: FiniteSet | None = None
+        self.report_name: str | None = None
+        self.type_spaces: tuple[TypeSpace, ...] = ()
+        self.transcendental = False
+        self._var_counts: dict[str, int] = {}
+        self._stack: list[str] = []
+        self._deps: set[str] | None = None
+        self._type_read: Span | None = None
+        self.spans: dict = {}
+
+    # ------------------------------------------------------------------ helpers
+    def err(self, span: Span | None, msg: str, hint: str | None = None) -> None:
+        self.sink.add(span, msg, hint)
+
+    def fail(self, span: Span | None, msg: str, hint: str | None = None):
+        self.err(span, msg, hint)
+        raise _Err
+
+    def declare(self, name: str, kind: str, span: Span) -> bool:
+        if name in RESERVED:
+            self.err(span, f"'{name}' is a built-in function and cannot be redefined", "choose another name")
+            return False
+        if name in self.globals:
+            k, first = self.globals[name]
+            self.err(span, f"duplicate name '{name}'", f"'{name}' is already declared as a {k} at line {first.line}")
+            return False
+        self.globals[name] = (kind, span)
+        return True
+
+    def fresh(self, name: str) -> IndexVar:
+        n = self._var_counts.get(name, 0) + 1
+        self._var_counts[name] = n
+        return IndexVar(name if n == 1 else f"{name}_{n}")
+
+    def names_in_scope(self, env: dict[str, Local]) -> list[str]:
+        return list(env) + list(self.globals)
+
+    # ------------------------------------------------------------------ entry
+    def run(self) -> Model:
+        items = self.mech.items
+        by = {k: [it for it in items if isinstance(it, k)] for k in (
+            ast.Param, ast.SetDecl, ast.Agents, ast.TypeDecl, ast.Report, ast.Outcomes,
+            ast.Definition, ast.Require, ast.Measure, ast.Feasible)}
+        for p in by[ast.Param]:
+            self.check_param(p)
+        unknown = sorted(set(self.overrides) - set(self.params))
+        for name in unknown:
+            self.err(None, f"unknown parameter '{name}' in --param {name}={self.overrides[name]}",
+                     did_you_mean(name, self.params) or (
+                         "the spec declares: " + ", ".join(self.params) if self.params else "the spec declares no parameters"))
+        for s in by[ast.SetDecl]:
+            if self.declare(s.name, "set", s.span):
+                fs = self.resolve_set(s.set, s.name)
+                if fs is not None:
+                    self.sets[s.name] = fs
+        self.check_agents(by[ast.Agents])
+        for o in by[ast.Outcomes]:
+            if self.declare(o.name, "outcome set", o.span):
+                fs = self.resolve_set(o.set, o.name)
+                if fs is not None:
+                    self.outcomes[o.name] = fs
+                    self.sets[o.name] = fs
+        self.check_types(by[ast.TypeDecl])
+        self.check_report(by[ast.Report])
+        for d in by[ast.Definition]:
+            self.register_def(d)
+        for name in self.defs:
+            self.lower_def(name)
+        self.check_conventions()
+        requirements = self.check_requirements(by[ast.Require])
+        measures = self.check_measures(by[ast.Measure])
+        constraints = self.check_constraints(by[ast.Feasible])
+        self.check_purity(constraints)
+        utility, uvar = self.derive_utility(requirements)
+        welfare = self.derive_welfare(requirements)
+        self.sink.raise_if_any()
+        return Model(
+            name=self.mech.name, doc=self.mech.doc, file=self.file, params=self.params,
+            symbols={k: v[0] for k, v in self.symbols.items()}, sets=self.sets, agents=self.agents,
+            agent_var=self.agent_var, type_name=self.type_name, report_name=self.report_name,
+            type_spaces=self.type_spaces,
+            defs={n: Definition(n, d.index_syms, tuple(s for _, s in d.index), d.body, d.vtype,
+                                self.reads_types(n), d.node.span)
+                  for n, d in self.defs.items() if d.params is None and d.body is not None},
+            utility=utility, utility_var=uvar, requirements=tuple(requirements), measures=tuple(measures),
+            constraints=tuple(constraints), outcomes=self.outcomes, welfare=welfare,
+            transcendental=self.transcendental, span=self.mech.span, extra={"spans": self.spans},
+        )
+
+    # ------------------------------------------------------------------ constants
+    def const(self, e: ast.Expr, what: str) -> Fraction | bool:
+        """Evaluate a constant expression (numbers, parameters, arithmetic, min/max/abs)."""
+        if isinstance(e, ast.Num):
+            return e.value
+        if isinstance(e, ast.Bool):
+            return e.value
+        if isinstance(e, ast.Name) and e.name in self.params:
+            v = self.params[e.name][1]
+            if v is None:
+                raise _Err
+            return v
+        if isinstance(e, ast.Neg):
+            return -self._num(self.const(e.operand, what), e)
+        if isinstance(e, ast.BinOp):
+            a = self._num(self.const(e.left, what), e.left)
+            b = self._num(self.const(e.right, what), e.right)
+            if e.op == "+":
+                return a + b
+            if e.op == "-":
+                return a - b
+            if e.op == "*":
+                return a * b
+            if e.op == "/":
+                if b == 0:
+                    self.fail(e.span, "division by zero in a constant")
+                return a / b
+            if b.denominator != 1 or abs(b) > 64:
+                self.fail(e.span, f"{what}: only small integer powers are allowed in constants")
+            return a**int(b)
+        if isinstance(e, ast.Call) and e.name in ("min", "max", "abs") and not e.index:
+            vals = [self._num(self.const(a, what), a) for a in e.args]
+            if e.name == "abs" and len(vals) == 1:
+                return abs(vals[0])
+            if e.name in ("min", "max") and len(vals) >= 2:
+                return min(vals) if e.name == "min" else max(vals)
+        hint = None
+        if isinstance(e, ast.Name):
+            hint = did_you_mean(e.name, self.params) or "only numbers and parameters may appear here"
+        self.fail(e.span, f"{what} must be a constant (numbers and parameters only)", hint)
+
+    def _num(self, v, e: ast.Expr) -> Fraction:
+        if isinstance(v, bool):
+            self.fail(e.span, "expected a number, got a bool")
+        return v
+
+    def const_int(self, e: ast.Expr, what: str) -> int:
+        v = self._num(self.const(e, what), e)
+        if v.denominator != 1:
+            self.fail(e.span, f"{what} must be an integer, got {_fmt(v)}")
+        return int(v)
+
+    # ------------------------------------------------------------------ params
+    def check_param(self, p: ast.Param) -> None:
+        if not self.declare(p.name, "parameter", p.span):
+            return
+        value = None
+        if p.name in self.overrides:
+            raw = self.overrides[p.name].strip()
+            value = self.parse_override(p, raw)
+        elif p.default is not None:
+            try:
+                value = self.const(p.default, f"the default of '{p.name}'")
+            except _Err:
+                value = None
+            if value is not None:
+                value = self.coerce_param(p, value, p.default.span)
+        else:
+            self.err(p.span, f"parameter '{p.name}' has no default and no value was given",
+                     f"give a default ('param {p.name}: {p.ptype} = ...') or pass --param {p.name}=...")
+        self.params[p.name] = (p.ptype, value)
+
+    def parse_override(self, p: ast.Param, raw: str):
+        try:
+            if p.ptype == "bool":
+                if raw not in ("true", "false"):
+                    raise ValueError
+                return raw == "true"
+            if not re.fullmatch(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?(/\d+)?", raw):
+                raise ValueError
+            v = Fraction(raw)
+            if p.ptype == "int" and v.denominator != 1:
+                raise ValueError
+            return v
+        except (ValueError, ZeroDivisionError):
+            self.err(p.span, f"--param {p.name}={raw}: expected {'an int' if p.ptype == 'int' else 'a ' + p.ptype}",
+                     f"'{p.name}' is declared here as {p.ptype}")
+            return None
+
+    def coerce_param(self, p: ast.Param, value, span: Span):
+        if p.ptype == "bool":
+            if not isinstance(value, bool):
+                self.err(span, f"parameter '{p.name}' is a bool; its default must be true or false")
+                return None
+            return value
+        if isinstance(value, bool):
+            self.err(span, f"parameter '{p.name}' is {p.ptype}; its default is a bool")
+            return None
+        if p.ptype == "int" and value.denominator != 1:
+            self.err(span, f"parameter '{p.name}' is an int; its default {_fmt(value)} is not an integer",
+                     f"declare it 'param {p.name}: real'")
+            return None
+        return value
+
+    # ------------------------------------------------------------------ sets
+    def resolve_set(self, s: ast.SetExpr, name: str | None = None) -> FiniteSet | None:
+        try:
+            return self._resolve_set(s, name)
+        except _Err:
+            return None
+
+    def _resolve_set(self, s: ast.SetExpr, name: str | None) -> FiniteSet:
+        if isinstance(s, ast.RangeSet):
+            lo = self.const_int(s.lo, "a range bound")
+            hi = self.const_int(s.hi, "a range bound")
+            if hi < lo:
+                self.fail(s.span, f"empty range {lo}..{hi}", "a range lo..hi needs lo <= hi")
+            if hi - lo + 1 > MAX_SET_SIZE:
+                self.fail(s.span, f"range {lo}..{hi} has {hi - lo + 1} elements; the limit is {MAX_SET_SIZE}")
+            els = tuple(range(lo, hi + 1))
+            return FiniteSet(name or f"{lo}..{hi}", "int", els, els)
+        if isinstance(s, ast.SymbolSet):
+            set_name = name or "{" + ", ".join(s.names) + "}"
+            codes = []
+            for sym, sp in zip(s.names, s.name_spans, strict=True):
+                if sym in self.symbols and self.symbols[sym][1] == set_name and set_name == name:
+                    self.fail(sp, f"'{sym}' appears twice in this set")
+                if sym in self.symbols and self.symbols[sym][1] != set_name:
+                    self.fail(sp, f"symbol '{sym}' already belongs to set {self.symbols[sym][1]}",
+                              "a symbol can belong to one set only; name the set once and reuse it")
+                if sym not in self.symbols:
+                    if sym in self.globals or sym in RESERVED:
+                        self.fail(sp, f"symbol '{sym}' clashes with a name declared elsewhere")
+                    self.symbols[sym] = (len(self.symbols) + 1, set_name)
+                codes.append(self.symbols[sym][0])
+            if len(set(codes)) != len(codes):
+                self.fail(s.span, "a symbol appears twice in this set")
+            return FiniteSet(set_name, "sym", tuple(s.names), tuple(codes))
+        if isinstance(s, ast.NumberSet):
+            if len(set(s.values)) != len(s.values):
+                self.fail(s.span, "a number appears twice in this set")
+            return FiniteSet(name or "{" + ", ".join(_fmt(v) for v in s.values) + "}", "num", s.values, s.values)
+        if isinstance(s, ast.SetName):
+            if s.name in self.sets:
+                return self.sets[s.name]
+            if self.agents is not None and s.name == self.agents.name:
+                return self.agents
+            self.fail(s.span, f"unknown set '{s.name}'", did_you_mean(s.name, self.sets) or
+                      "declare it with 'set Name = {...}' before using it")
+        if isinstance(s, ast.Assignments):
+            items = self._resolve_set(s.items, None)
+            to = self._resolve_set(s.to, None)
+            if items.kind == "outcome" or to.kind in ("outcome", "num"):
+                self.fail(s.span, "assignments(items, recipients) needs finite sets of symbols or integers")
+            opts = list(to.codes) + ([NONE_CODE] if s.allow_none else [])
+            size = len(opts) ** len(items)
+            if size > MAX_SET_SIZE:
+                self.fail(s.span, f"assignments has {size} outcomes; the limit is {MAX_SET_SIZE}")
+            opts = ([NONE_CODE] if s.allow_none else []) + list(to.codes)
+            els = tuple(itertools.product(opts, repeat=len(items)))
+            return FiniteSet(name or "assignments", "outcome", els, tuple(range(len(els))),
+                             items=items, to=to, allow_none=s.allow_none)
+        raise AssertionError(s)
+
+    def elem_type(self, fs: FiniteSet) -> VType:
+        return {"int": INT, "num": NUM}.get(fs.kind) or VType("elem" if fs.kind == "sym" else "outcome", fs.name)
+
+    # ------------------------------------------------------------------ agents, types, reports
+    def check_agents(self, decls: list[ast.Agents]) -> None:
+        if not decls:
+            self.err(self.mech.span, f"mechanism {self.mech.name} declares no agents",
+                     "add a line such as 'agents i in 1..n'")
+            return
+        for extra in decls[1:]:
+            self.err(extra.span, "agents are declared twice", f"first declared at line {decls[0].span.line}")
+        d = decls[0]
+        fs = self.resolve_set(d.set, None)
+        if fs is None:
+            return
+        if fs.kind not in ("int", "sym"):
+            self.err(d.set.span, "agents must be a range (1..n) or a set of names ({Buyer, Seller})")
+            return
+        if d.var in self.globals:
+            self.err(d.span, f"agent index '{d.var}' clashes with a name declared elsewhere")
+        self.agents = fs
+        self.agent_var = d.var
+
+    def check_types(self, decls: list[ast.TypeDecl]) -> None:
+        if not decls:
+            self.err(self.mech.span, "no private types declared",
+                     "add e.g. 'type v[i]: real in [0, 1] ~ uniform'")
+            return
+        name = decls[0].name
+        if not self.declare(name, "type", decls[0].span):
+            return
+        self.type_name = name
+        if self.agents is None:
+            return
+        per_agent: dict[int, TypeSpace] = {}
+        generic: TypeSpace | None = None
+        items_seen = None
+        for d in decls:
+            if d.name != name:
+                self.err(d.span, f"a second private type '{d.name}' (the first is '{name}')",
+                         f"one type per agent is supported; make it a vector: 'type {name}[i, k in Items] ...'")
+                continue
+            try:
+                ts = self.type_space(d)
+            except _Err:
+                continue
+            items = tuple(b.var for b in d.items)
+            if items_seen is not None and items != items_seen:
+                self.err(d.span, f"all declarations of '{name}' must have the same item indices")
+            items_seen = items
+            if d.agent == self.agent_var:
+                if generic is not None:
+                    self.err(d.span, f"'{name}[{d.agent}]' is declared twice")
+                generic = ts
+            elif d.agent in self.agents.elements:
+                pos = self.agents.elements.index(d.agent)
+                if pos in per_agent:
+                    self.err(d.span, f"the type of agent {d.agent} is declared twice")
+                per_agent[pos] = ts
+            else:
+                self.err(d.span, f"'{d.agent}' is neither the agent index '{self.agent_var}' nor an agent",
+                         did_you_mean(d.agent, [self.agent_var, *map(str, self.agents.elements)]))
+        spaces = []
+        for pos, label in enumerate(self.agents.elements):
+            ts = per_agent.get(pos, generic)
+            if ts is None:
+                if generic is None and not per_agent:
+                    return
+                self.err(decls[0].span, f"agent {label} has no type space",
+                         f"declare '{name}[{self.agent_var}]' for all agents or '{name}[{label}]'")
+                return
+            spaces.append(ts)
+        kinds = {("sym", s.symbolic and s.labels and self.symbols.get(s.labels[0], (0, ""))[1])
+                 if s.symbolic else "num" for s in spaces}
+        if len(kinds) > 1:
+            self.err(decls[0].span, "agents' type spaces mix numbers and symbols")
+            return
+        self.type_spaces = tuple(spaces)
+        s0 = spaces[0]
+        if s0.symbolic:
+            self.type_vtype = VType("elem", self.symbols[s0.labels[0]][1])
+        elif all(not s.continuous and all(Fraction(v).denominator == 1 for v in s.values) for s in spaces):
+            self.type_vtype = INT
+        else:
+            self.type_vtype = NUM
+        self.item_set = s0.items
+
+    def type_space(self, d: ast.TypeDecl) -> TypeSpace:
+        items = None
+        if d.items:
+            if len(d.items) > 1:
+                self.fail(d.items[1].span, "vector types have one item index", "use one item set, e.g. k in Items")
+            items = self._resolve_set(d.items[0].set, None)
+            if items.kind not in ("sym", "int"):
+                self.fail(d.items[0].set.span, "the item index must range over symbols or integers")
+        if isinstance(d.space, ast.Interval):
+            if d.kind == "int":
+                self.fail(d.space.span, "an int type ranges over a set, not an interval",
+                          "write 'int in lo..hi' or 'real in [lo, hi]'")
+            lo = self._num(self.const(d.space.lo, "an interval bound"), d.space.lo)
+            hi = self._num(self.const(d.space.hi, "an interval bound"), d.space.hi)
+            if not lo < hi:
+                self.fail(d.space.span, f"empty interval [{_fmt(lo)}, {_fmt(hi)}]", "an interval [lo, hi] needs lo < hi")
+            dist, args = "uniform", ()
+            if d.dist is not None:
+                if not isinstance(d.dist, ast.DistNamed):
+                    self.fail(d.dist.span, "a probability list needs a finite type set",
+                              "continuous types take a named distribution: uniform, exponential(rate), normal(mean, sd)")
+                dist = d.dist.name
+                if dist not in DISTS:
+                    self.fail(d.dist.span, f"unknown distribution '{dist}'",
+                              did_you_mean(dist, DISTS) or "known: uniform, exponential(rate), normal(mean, sd)")
+                if len(d.dist.args) != DISTS[dist]:
+                    self.fail(d.dist.span, f"{dist} takes {DISTS[dist]} argument(s), got {len(d.dist.args)}")
+                args = tuple(self._num(self.const(a, "a distribution parameter"), a) for a in d.dist.args)
+                if dist == "exponential" and args[0] <= 0 or dist == "normal" and args[1] <= 0:
+                    self.fail(d.dist.span, f"{dist}: the rate / standard deviation must be positive")
+            return TypeSpace("interval", lo=lo, hi=hi, dist=dist, dist_args=args, items=items, span=d.span)
+        if d.kind == "real" and not isinstance(d.space, ast.NumberSet | ast.RangeSet):
+            self.fail(d.space.span, "'real in' takes an interval [lo, hi] or a set of numbers")
+        fs = self._resolve_set(d.space, None)
+        if fs.kind == "outcome":
+            self.fail(d.space.span, "a type space cannot be an outcome set")
+        if d.kind == "int" and fs.kind != "int" and not (fs.kind == "num" and all(v.denominator == 1 for v in fs.elements)):
+            self.fail(d.space.span, "an int type needs integer values")
+        n = len(fs)
+        if d.dist is None or isinstance(d.dist, ast.DistNamed) and d.dist.name == "uniform" and not d.dist.args:
+            probs = (Fraction(1, n),) * n
+        elif isinstance(d.dist, ast.DistList):
+            if len(d.dist.probs) != n:
+                self.fail(d.dist.span, f"the prior lists {len(d.dist.probs)} probabilities for {n} types")
+            probs = tuple(self._num(self.const(p, "a probability"), p) for p in d.dist.probs)
+        elif isinstance(d.dist, ast.DistMap):
+            probs_d: dict = {}
+            for k, p in d.dist.entries:
+                key = k.name if isinstance(k, ast.Name) and fs.kind == "sym" else self.const(k, "a type value")
+                if key not in fs.elements:
+                    self.fail(k.span, f"{_fmt(key)} is not one of the types {'{' + ', '.join(map(_fmt, fs.elements)) + '}'}")
+                if key in probs_d:
+                    self.fail(k.span, f"{_fmt(key)} is given a probability twice")
+                probs_d[key] = self._num(self.const(p, "a probability"), p)
+            probs = tuple(probs_d.get(e, Fraction(0)) for e in fs.elements)
+        else:
+            self.fail(d.dist.span, f"'{d.dist.name}' is a continuous distribution; a finite type set takes "
+                                   "'uniform' or a list of probabilities")
+        for p in probs:
+            if p < 0:
+                self.fail(d.dist.span, f"negative probability {_fmt(p)}")
+        if sum(probs) != 1:
+            self.fail(d.dist.span, f"the prior's probabilities sum to {_fmt(sum(probs))}, not 1",
+                      "probabilities are exact rationals: write 1/3, not 0.33")
+        sym = fs.kind == "sym"
+        return TypeSpace("finite", values=fs.codes if sym else tuple(Fraction(v) for v in fs.elements),
+                         probs=probs, symbolic=sym, labels=tuple(_fmt(e) for e in fs.elements),
+                         items=items, span=d.span)
+
+    def check_report(self, decls: list[ast.Report]) -> None:
+        if not decls:
+            self.err(self.mech.span, "no report declared", f"add 'report b[{self.agent_var or 'i'}] of "
+                                                          f"{self.type_name or 'v'}[{self.agent_var or 'i'}]'")
+            return
+        for extra in decls[1:]:
+            self.err(extra.span, "a second report declaration", "one report per agent is supported")
+        r = decls[0]
+        if not self.declare(r.name, "report", r.span):
+            return
+        self.report_name = r.name
+        if r.of_type != self.type_name:
+            self.err(r.span, f"unknown type '{r.of_type}'", did_you_mean(r.of_type, [self.type_name or ""]))
+        for a in (r.agent, r.of_agent):
+            if self.agent_var is not None and a != self.agent_var:
+                self.err(r.span, f"reports are indexed by the agent index '{self.agent_var}', not '{a}'")
+                break
+
+    # ------------------------------------------------------------------ definitions
+    def register_def(self, d: ast.Definition) -> None:
+        if not self.declare(d.name, "definition", d.span):
+            return
+        index = []
+        for f in d.index:
+            fs = self.formal_set(f, outcome_default=False)
+            index.append((f.name, fs))
+        params = None
+        if d.params is not None:
+            params = [(f.name, self.formal_set(f, outcome_default=True)) for f in d.params]
+        names = [f.name for f in d.index] + [f.name for f in d.params or ()]
+        if len(set(names)) != len(names):
+            self.err(d.span, f"'{d.name}' repeats an index name")
+        self.defs[d.name] = DefInfo(d, index, params)
+
+    def formal_set(self, f: ast.Formal, outcome_default: bool) -> FiniteSet | None:
+        if f.set is not None:
+            return self.resolve_set(f.set, None)
+        if f.name == self.agent_var:
+            return self.agents
+        if outcome_default and len(self.outcomes) == 1:
+            return next(iter(self.outcomes.values()))
+        self.err(f.span, f"index '{f.name}' has no set",
+                 f"write '{f.name} in SET' (only the agent index '{self.agent_var}' may omit it)")
+        return None
+
+    def lower_def(self, name: str) -> DefInfo:
+        info = self.defs[name]
+        if info.state == "done":
+            return info
+        if info.state == "visiting":
+            cycle = self._stack[self._stack.index(name):] + [name]
+            self.err(info.node.span, "cyclic definition: " + " -> ".join(cycle),
+                     "a definition cannot depend on itself")
+            info.state = "done"
+            return info
+        info.state = "visiting"
+        self._stack.append(name)
+        saved = (self._deps, self._type_read)
+        self._deps, self._type_read = set(), None
+        env: dict[str, Local] = {}
+        syms = []
+        ok = True
+        for fname, fs in info.index + (info.params or []):
+            if fs is None:
+                ok = False
+                continue
+            sym = IndexVar(fname) if info.params is None else self.fresh(fname)
+            syms.append(sym)
+            env[fname] = Local(self.elem_type(fs), sym, fs)
+        if ok:
+            try:
+                info.vtype, info.body = self.lx(info.node.body, env)
+            except _Err:
+                info.vtype, info.body = ERR, None
+        n_index = len(info.index)
+        info.index_syms, info.param_syms = tuple(syms[:n_index]), tuple(syms[n_index:])
+        info.deps, info.type_read = frozenset(self._deps), self._type_read
+        self._deps, self._type_read = saved
+        self._stack.pop()
+        info.state = "done"
+        return info
+
+    def reads_types(self, name: str, seen: set | None = None) -> bool:
+        seen = seen if seen is not None else set()
+        if name in seen or name not in self.defs:
+            return False
+        seen.add(name)
+        d = self.defs[name]
+        return d.type_read is not None or any(self.reads_types(x, seen) for x in d.deps)
+
+    def type_read_site(self, name: str, seen=None) -> tuple[list[str], Span] | None:
+        seen = seen if seen is not None else set()
+        if name in seen or name not in self.defs:
+            return None
+        seen.add(name)
+        d = self.defs[name]
+        if d.type_read is not None:
+            return [name], d.type_read
+        for x in sorted(d.deps):
+            r = self.type_read_site(x, seen)
+            if r:
+                return [name, *r[0]], r[1]
+        return None
+
+    # ------------------------------------------------------------------ expressions
+    def lx(self, e: ast.Expr, env: dict[str, Local]) -> tuple[VType, sympy.Basic]:
+        method = getattr(self, "lx_" + type(e).__name__)
+        return method(e, env)
+
+    def lx_Num(self, e, env):
+        v = e.value
+        return (INT if v.denominator == 1 else NUM), sympy.Rational(v.numerator, v.denominator)
+
+    def lx_Bool(self, e, env):
+        return BOOL, sympy.true if e.value else sympy.false
+
+    def lx_NoneLit(self, e, env):
+        return NONE, NoneConst("none")
+
+    def lx_Name(self, e: ast.Name, env):
+        n = e.name
+        if n in env:
+            return env[n].vtype, env[n].sym
+        if n in self.params:
+            ptype = self.params[n][0]
+            return {"int": INT, "real": NUM, "bool": BOOL}[ptype], ParamSymbol(n)
+        if n in self.symbols:
+            return VType("elem", self.symbols[n][1]), SymConst(n)
+        if n in self.defs:
+            info = self.defs[n]
+            if info.params is not None:
+                self.fail(e.span, f"'{n}' is a function: call it, e.g. {self.show_call(info)}")
+            if info.index:
+                self.fail(e.span, f"'{n}' is indexed: write {n}[{', '.join(x for x, _ in info.index)}]",
+                          f"'{n}' is defined at line {info.node.span.line}")
+            self._deps.add(n)
+            d = self.lower_def(n)
+            return d.vtype, self.ref_node(d.vtype, n)
+        if n in (self.type_name, self.report_name):
+            self.fail(e.span, f"'{n}' needs an agent index: write {n}[{self.agent_var}]")
+        if n in self.sets:
+            self.fail(e.span, f"'{n}' is a set, not a value", f"use it after 'in', e.g. max(o in {n}, ...)")
+        if n == self.agent_var:
+            self.fail(e.span, f"the agent index '{n}' is not bound here",
+                      f"bind it in a definition such as x[{n}] = ... or an aggregate sum({n} in ..., ...)")
+        self.fail(e.span, f"unknown name '{n}'", did_you_mean(n, self.names_in_scope(env)))
+
+    @staticmethod
+    def ref_node(vtype: VType, name: str, *args):
+        return (BoolDefRef if vtype == BOOL else DefRef)(Str(name), *args)
+
+    def show_call(self, info: DefInfo) -> str:
+        idx = f"[{', '.join(x for x, _ in info.index)}]" if info.index else ""
+        return f"{info.node.name}{idx}({', '.join(x for x, _ in info.params or [])})"
+
+    def check_arg(self, arg: ast.Expr, env, fs: FiniteSet | None, what: str) -> sympy.Basic:
+        t, s = self.lx(arg, env)
+        if fs is None:
+            return s
+        want = self.elem_type(fs)
+        if t != want and not (want.numeric and t.numeric) and t.kind != "err":
+            self.fail(arg.span, f"{what} must be an {want}, got {t}")
+        if isinstance(arg, ast.Num | ast.Name) and (s.is_Number or isinstance(s, SymConst)):
+            val = Fraction(int(s.p), int(s.q)) if s.is_Number else self.symbols[str(s)][0]
+            if val not in fs.codes:
+                self.fail(arg.span, f"{what}: {_fmt(val) if s.is_Number else str(s)} is not in {fs.name}")
+        return s
+
+    def lx_Index(self, e: ast.Index, env):
+        n = e.name
+        if n in (self.type_name, self.report_name) and n is not None:
+            nitems = 1 if self.item_set is not None else 0
+            if len(e.args) != 1 + nitems:
+                shape = f"{n}[{self.agent_var}" + (", k]" if nitems else "]")
+                self.fail(e.span, f"'{n}' takes {1 + nitems} index(es), got {len(e.args)}", f"write {shape}")
+            agent = self.check_arg(e.args[0], env, self.agents, f"the agent index of '{n}'")
+            items = [self.check_arg(a, env, self.item_set, f"the item index of '{n}'") for a in e.args[1:]]
+            if n == self.type_name:
+                if self._type_read is None:
+                    self._type_read = e.span
+                return self.type_vtype, TypeVal(Str(n), agent, *items)
+            return self.type_vtype, ReportVal(Str(n), agent, *items)
+        if n in env and env[n].vtype.kind == "outcome":
+            return self.subscript(e, env[n].set, env[n].sym, env)
+        if n in self.defs:
+            info = self.defs[n]
+            if info.params is not None:
+                self.fail(e.span, f"'{n}' is a function: call it as {self.show_call(info)}")
+            if not info.index:
+                d = self.lower_def(n)
+                self._deps.add(n)
+                if d.vtype.kind == "outcome":
+                    return self.subscript(e, self.sets[d.vtype.key], DefRef(Str(n)), env)
+                self.fail(e.span, f"'{n}' is not indexed", f"write just '{n}'")
+            if len(e.args) != len(info.index):
+                self.fail(e.span, f"'{n}' takes {len(info.index)} index(es), got {len(e.args)}",
+                          f"'{n}' is defined at line {info.node.span.line} as {n}[{', '.join(x for x, _ in info.index)}]")
+            args = [self.check_arg(a, env, fs, f"index {k + 1} of '{n}'") for k, (a, (_, fs)) in
+                    enumerate(zip(e.args, info.index, strict=True))]
+            self._deps.add(n)
+            d = self.lower_def(n)
+            return d.vtype, self.ref_node(d.vtype, n, *args)
+        if n in self.sets:
+            self.fail(e.span, f"'{n}' is a set, not indexable", f"iterate it: sum(k in {n}, ...)")
+        if n in self.params or n in env:
+            self.fail(e.span, f"'{n}' is not indexed")
+        self.fail(e.name_span, f"unknown name '{n}'", did_you_mean(n, self.names_in_scope(env)))
+
+    def subscript(self, e: ast.Index, oset: FiniteSet, osym, env):
+        if oset.kind != "outcome":
+            self.fail(e.span, f"outcomes of {oset.name} have no components", "only assignments(...) outcomes do")
+        if len(e.args) != 1:
+            self.fail(e.span, f"an outcome of {oset.name} takes one item index")
+        item = self.check_arg(e.args[0], env, oset.items, "the item index")
+        to = self.elem_type(oset.to)
+        t = VType("opt", "int" if to == INT else to.key) if oset.allow_none else to
+        return t, Subscript(Str(oset.name), osym, item)
+
+    def lx_Call(self, e: ast.Call, env):
+        n = e.name
+        if n in self.defs:
+            info = self.defs[n]
+            if info.params is None:
+                self.fail(e.span, f"'{n}' is not a function", f"write {n}[...] to index it" if info.index else None)
+            if len(e.index) != len(info.index) or len(e.args) != len(info.params):
+                self.fail(e.span, f"'{n}' is called with the wrong number of arguments",
+                          f"it is defined as {self.show_call(info)} at line {info.node.span.line}")
+            d = self.lower_def(n)
+            self._deps.add(n)
+            actual = [self.check_arg(a, env, fs, f"argument {k + 1} of '{n}'")
+                      for k, (a, (_, fs)) in enumerate(zip(e.index + e.args, info.index + info.params, strict=True))]
+            if d.body is None:
+                raise _Err
+            return d.vtype, d.body.xreplace(dict(zip(d.index_syms + d.param_syms, actual, strict=True)))
+        if n in AGGREGATES and n not in BUILTIN_FUNCS:
+            self.fail(e.span, f"{n}(...) needs a binder", f"write {n}(j in SET, ...)")
+        if n not in BUILTIN_FUNCS:
+            self.fail(e.name_span, f"unknown function '{n}'",
+                      did_you_mean(n, list(BUILTIN_FUNCS) + [d for d, i in self.defs.items() if i.params is not None]))
+        if e.index:
+            self.fail(e.span, f"'{n}' is not indexed")
+        arity = BUILTIN_FUNCS[n]
+        if (arity > 0 and len(e.args) != arity) or (arity < 0 and len(e.args) < -arity):
+            self.fail(e.span, f"{n} takes {arity if arity > 0 else f'at least {-arity}'} argument(s), got {len(e.args)}",
+                      f"for the {n} over a set write {n}(j in SET, ...)" if n in AGGREGATES else None)
+        typed = [self.num_operand(a, env, f"argument of {n}") for a in e.args]
+        syms = [s for _, s in typed]
+        if n == "abs":
+            return typed[0][0], sympy.Abs(syms[0])
+        if n in ("min", "max"):
+            t = INT if all(t == INT for t, _ in typed) else NUM
+            return t, (sympy.Min if n == "min" else sympy.Max)(*syms)
+        self.transcendental = True
+        return NUM, {"log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt}[n](syms[0])
+
+    def num_operand(self, e: ast.Expr, env, what: str):
+        t, s = self.lx(e, env)
+        if not t.numeric:
+            hint = "write (if COND then 1 else 0) to turn a condition into a number" if t == BOOL else None
+            self.fail(e.span, f"{what} must be a number, got {t}", hint)
+        return t, s
+
+    def bool_operand(self, e: ast.Expr, env, what: str):
+        t, s = self.lx(e, env)
+        if t != BOOL and t.kind != "err":
+            hint = "compare it, e.g. x > 0" if t.numeric else None
+            self.fail(e.span, f"{what} must be a bool, got {t}", hint)
+        return s
+
+    def lx_Aggregate(self, e: ast.Aggregate, env):
+        op = e.op
+        if op not in AGGREGATES:
+            self.fail(e.op_span, f"unknown aggregate '{op}'", did_you_mean(op, AGGREGATES))
+        if op in ("argmax", "argmin") and len(e.binders) != 1:
+            self.fail(e.span, f"{op} takes exactly one binder")
+        inner = dict(env)
+        vars_, sets = [], []
+        for b in e.binders:
+            fs = self.resolve_set(b.set, None)
+            if fs is None:
+                raise _Err
+            if b.var in (self.type_name, self.report_name) or b.var in self.defs or b.var in self.params:
+                self.fail(b.span, f"'{b.var}' is already a name in the spec; pick another variable")
+            sym = self.fresh(b.var)
+            inner[b.var] = Local(self.elem_type(fs), sym, fs)
+            vars_.append(sym)
+            sets.append(self.set_node(b.set, fs))
+        where = self.bool_operand(e.where, inner, "a 'where' filter") if e.where is not None else None
+        body_t, body = None, None
+        if op == "count":
+            if e.body is not None:
+                self.fail(e.body.span, "count(...) takes no body", "write count(j in S where COND)")
+            result = INT
+        else:
+            if e.body is None:
+                self.fail(e.span, f"{op}(...) needs a body expression", f"write {op}(j in S, EXPR)")
+            if op in ("any", "all"):
+                body_t, body = BOOL, self.bool_operand(e.body, inner, f"the body of {op}")
+                result = BOOL
+            else:
+                body_t, body = self.num_operand(e.body, inner, f"the body of {op}")
+                if op in ("argmax", "argmin"):
+                    result = inner[e.binders[0].var].vtype
+                elif op in ("sum", "prod", "min", "max"):
+                    result = INT if body_t == INT else NUM
+                else:
+                    result = NUM
+        default = None
+        if e.default is not None:
+            if op not in ("min", "max", "argmax", "argmin", "median"):
+                self.fail(e.default.span, f"{op} over an empty set is already defined; 'default' is not needed here")
+            dt, default = self.lx(e.default, env)
+            if unify(dt, result) is None:
+                self.fail(e.default.span, f"the default must be an {result}, got {dt}")
+        node = make_aggregate(op, vars_, sets, where, body, default)
+        self.spans.setdefault(node, e.span)
+        return result, node
+
+    def set_node(self, s: ast.SetExpr, fs: FiniteSet) -> sympy.Basic:
+        if isinstance(s, ast.RangeSet):
+            lo = self.lx(s.lo, {})[1]
+            hi = self.lx(s.hi, {})[1]
+            return RangeSet(lo, hi)
+        if fs.name not in self.sets and fs is not self.agents:
+            self.sets[fs.name] = fs
+        return NamedSet(Str(fs.name))
+
+    def lx_BinOp(self, e: ast.BinOp, env):
+        ta, a = self.num_operand(e.left, env, f"the left operand of '{e.op}'")
+        tb, b = self.num_operand(e.right, env, f"the right operand of '{e.op}'")
+        if e.op == "+":
+            return (INT if ta == tb == INT else NUM), a + b
+        if e.op == "-":
+            return (INT if ta == tb == INT else NUM), a - b
+        if e.op == "*":
+            return (INT if ta == tb == INT else NUM), a * b
+        if e.op == "/":
+            self.spans.setdefault(sympy.Pow(b, -1), e.span)
+            return NUM, a / b
+        if not (b.is_Integer and b >= 0):
+            self.transcendental = True
+        return (INT if ta == INT and b.is_Integer and b >= 0 else NUM), sympy.Pow(a, b)
+
+    def lx_Neg(self, e: ast.Neg, env):
+        t, s = self.num_operand(e.operand, env, "the operand of '-'")
+        return t, -s
+
+    _REL = {"==": sympy.Eq, "!=": sympy.Ne, "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}
+
+    def lx_Compare(self, e: ast.Compare, env):
+        ta, a = self.lx(e.left, env)
+        tb, b = self.lx(e.right, env)
+        if e.op in ("==", "!="):
+            if not comparable_eq(ta, tb):
+                self.fail(e.span, f"cannot compare {ta} with {tb}")
+        else:
+            for t, side in ((ta, e.left), (tb, e.right)):
+                if not t.numeric:
+                    self.fail(side.span, f"'{e.op}' compares numbers, got {t}")
+        return BOOL, self._REL[e.op](a, b)
+
+    def lx_BoolOp(self, e: ast.BoolOp, env):
+        a = self.bool_operand(e.left, env, f"the left operand of '{e.op}'")
+        b = self.bool_operand(e.right, env, f"the right operand of '{e.op}'")
+        return BOOL, (sympy.And if e.op == "and" else sympy.Or)(a, b)
+
+    def lx_Not(self, e: ast.Not, env):
+        return BOOL, sympy.Not(self.bool_operand(e.operand, env, "the operand of 'not'"))
+
+    def lx_IfElse(self, e: ast.IfElse, env):
+        c = self.bool_operand(e.cond, env, "an if-condition")
+        ta, a = self.lx(e.then, env)
+        tb, b = self.lx(e.else_, env)
+        t = unify(ta, tb)
+        if t is None:
+            self.fail(e.span, f"the branches of this if have different types: {ta} and {tb}")
+        if t == BOOL:
+            return t, sympy.Or(sympy.And(c, a), sympy.And(sympy.Not(c), b))
+        return t, sympy.Piecewise((a, c), (b, True))
+
+    # ------------------------------------------------------------------ conventions and properties
+    def check_conventions(self) -> None:
+        for name in ("pay", "x", "utility", "value"):
+            info = self.defs.get(name)
+            if info is None:
+                continue
+            if len(info.index) != 1 or info.index[0][1] is not self.agents:
+                self.err(info.node.span, f"'{name}' must be indexed by the agent index: {name}[{self.agent_var}]")
+                continue
+            if name != "value" and info.params is not None:
+                self.err(info.node.span, f"'{name}' cannot take arguments")
+            if info.vtype.kind not in ("num", "int", "err"):
+                self.err(info.node.span, f"'{name}' must be a number, got {info.vtype}")
+        value = self.defs.get("value")
+        if value is not None and value.params is not None:
+            if len(value.params) != 1 or value.params[0][1] is None or value.params[0][1].name not in self.outcomes:
+                self.err(value.node.span, "value[i](o) takes one outcome argument: value[i](o in O)")
+        choice = self.defs.get("choice")
+        if choice is not None and (choice.index or choice.params is not None):
+            self.err(choice.node.span, "'choice' is the chosen outcome: it takes no index")
+
+    def check_requirements(self, reqs: list[ast.Require]) -> list[Requirement]:
+        out: list[Requirement] = []
+        seen: dict[str, Span] = {}
+        for r in reqs:
+            for p in r.props:
+                name = PROPERTY_ALIASES.get(p.name, p.name)
+                if name not in PROPERTIES:
+                    self.err(p.span, f"unknown property '{p.name}'",
+                             did_you_mean(p.name, list(PROPERTIES) + list(PROPERTY_ALIASES))
+                             or "known: " + ", ".join(PROPERTIES))
+                    continue
+                arity, needs = PROPERTIES[name]
+                if len(p.args) != arity:
+                    self.err(p.span, f"{name} takes {arity} argument(s), got {len(p.args)}",
+                             f"write {name}(0.01)" if arity else f"write just {name}")
+                    continue
+                try:
+                    args = tuple(self._num(self.const(a, f"the argument of {name}"), a) for a in p.args)
+                except _Err:
+                    continue
+                if any(a < 0 for a in args):
+                    self.err(p.span, f"{name}: epsilon must be >= 0")
+                    continue
+                req = Requirement(name, args, p.span)
+                if req.label in seen:
+                    self.err(p.span, f"{req.label} is required twice", f"first at line {seen[req.label].line}")
+                    continue
+                seen[req.label] = p.span
+                missing = self.missing(needs)
+                if missing:
+                    self.err(p.span, f"{name} cannot be checked: {missing}")
+                    continue
+                out.append(req)
+        return out
+
+    def missing(self, needs: str) -> str | None:
+        d = self.defs
+        if needs == "utility":
+            if "utility" in d or ("value" in d and "pay" in d and (d["value"].params is None or "choice" in d)):
+                return None
+            return "no utility: define utility[i] (or value[i] and pay[i])"
+        if needs == "pay":
+            return None if "pay" in d else "no payments: define pay[i]"
+        if needs == "x":
+            if "x" not in d:
+                return "no allocation: define x[i]"
+            if self.item_set is not None or any(t.symbolic for t in self.type_spaces):
+                return "monotonicity needs one number per agent as the type"
+            return None
+        if needs == "welfare":
+            if not self.outcomes:
+                return "no outcome set: declare 'outcomes O = ...'"
+            if "choice" not in d or d["choice"].vtype.kind not in ("outcome", "elem"):
+                return "no chosen outcome: define choice = argmax(o in O, ...)"
+            if "value" not in d or d["value"].params is None:
+                return "no valuation: define value[i](o in O) in terms of the true type"
+            return None
+        if needs == "constraints":
+            return None if self.mech_has_feasible else "no constraints: add 'feasible EXPR' lines"
+        raise AssertionError(needs)
+
+    @property
+    def mech_has_feasible(self) -> bool:
+        return any(isinstance(it, ast.Feasible) for it in self.mech.items)
+
+    def check_measures(self, ms: list[ast.Measure]) -> list[Measure]:
+        out, seen = [], {}
+        for m in ms:
+            if m.name in seen:
+                self.err(m.span, f"measure '{m.name}' is defined twice", f"first at line {seen[m.name]}")
+                continue
+            seen[m.name] = m.span.line
+            if not m.expect:
+                self.err(m.body.span, "a measure is an expectation under the prior",
+                         f"write 'measure {m.name} = expect ...'")
+                continue
+            self._deps, self._type_read = set(), None
+            try:
+                _, s = self.num_operand(m.body, {}, f"measure '{m.name}'")
+                out.append(Measure(m.name, s, m.span))
+            except _Err:
+                pass
+        return out
+
+    def check_constraints(self, fs: list[ast.Feasible]) -> list[Constraint]:
+        out = []
+        for f in fs:
+            self._deps, self._type_read = set(), None
+            try:
+                s = self.bool_operand(f.expr, {}, "a feasibility constraint")
+            except _Err:
+                continue
+            if self._type_read is not None:
+                self.err(self._type_read, "a feasibility constraint cannot read true types",
+                         f"use the reports '{self.report_name}'")
+            for dep in sorted(self._deps):
+                self._purity_error(dep, "a feasibility constraint")
+            out.append(Constraint(s, f.span, f"line {f.span.line}"))
+        return out
+
+    def check_purity(self, constraints) -> None:
+        for name in ("pay", "x", "choice"):
+            if name in self.defs:
+                self._purity_error(name, f"'{name}'")
+
+    def _purity_error(self, name: str, what: str) -> None:
+        site = self.type_read_site(name)
+        if site is None:
+            return
+        chain, span = site
+        via = f" (via {' -> '.join(chain)})" if len(chain) > 1 else ""
+        self.err(span, f"{what} depends on the true type '{self.type_name}'{via}: a mechanism sees only reports",
+                 f"use the report '{self.report_name}' in rules; true types belong in utility/value")
+
+    def derive_utility(self, reqs: list[Requirement]):
+        var = IndexVar(self.agent_var or "i")
+        d = self.defs
+        if "utility" in d:
+            u = d["utility"]
+            return DefRef(Str("utility"), var), var
+        if "value" in d and "pay" in d:
+            pay = DefRef(Str("pay"), var)
+            value = d["value"]
+            if value.params is None:
+                return DefRef(Str("value"), var) - pay, var
+            if "choice" in d and value.body is not None and value.index_syms:
+                body = value.body.xreplace({value.index_syms[0]: var, value.param_syms[0]: DefRef(Str("choice"))})
+                return body - pay, var
+        return None, var
+
+    def derive_welfare(self, reqs: list[Requirement]):
+        if not any(r.name == "efficient" for r in reqs):
+            return None
+        value = self.defs["value"]
+        choice = self.defs["choice"]
+        oset = self.sets[choice.vtype.key] if choice.vtype.key in self.sets else None
+        if value.body is None or oset is None:
+            return None
+        if value.params[0][1] is not oset:
+            self.err(value.node.span, f"value[i](o) ranges over {value.params[0][1].name} but choice is an outcome of {oset.name}")
+            return None
+        a = self.fresh(self.agent_var)
+        o = self.fresh("o")
+        agents_node = NamedSet(Str(self.agents.name))
+        if self.agents.name not in self.sets:
+            self.sets[self.agents.name] = self.agents
+        at = value.body.xreplace({value.index_syms[0]: a, value.param_syms[0]: DefRef(Str("choice"))})
+        at_choice = make_aggregate("sum", [a], [agents_node], None, at, None)
+        a2 = self.fresh(self.agent_var)
+        inner = value.body.xreplace({value.index_syms[0]: a2, value.param_syms[0]: o})
+        best = make_aggregate("max", [o], [NamedSet(Str(oset.name))], None,
+                              make_aggregate("sum", [a2], [agents_node], None, inner, None), None)
+        return at_choice, best
+
+
+def check(spec: ast.Spec, overrides: dict[str, str] | None = None, mechanism: str | None = None) -> Model:
+    """Resolve, type and lower one mechanism of a parsed spec; raises SpecErrors listing every problem."""
+    from ..errors import SpecError, SpecErrors
+
+    mechs = spec.mechanisms
+    if mechanism is not None:
+        mechs = tuple(m for m in mechs if m.name == mechanism)
+        if not mechs:
+            raise SpecErrors([SpecError(spec.span, f"no mechanism named '{mechanism}'",
+                                        did_you_mean(mechanism, [m.name for m in spec.mechanisms]))])
+    if len(mechs) > 1:
+        raise SpecErrors([SpecError(mechs[1].span, f"{spec.file} holds {len(mechs)} mechanisms",
+                                    "pick one with --mechanism NAME")])
+    return Checker(mechs[0], spec.file, overrides).run()
+
