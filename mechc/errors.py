@@ -89,7 +89,10 @@ class ErrorSink:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' hint from the closest candidate names, or None."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=2, cutoff=0.6)
+    pool = sorted(set(candidates))
+    close = difflib.get_close_matches(name, pool, n=2, cutoff=0.5)
+    if not close:
+        close = [c for c in pool if c and name and c[0] == name[0] and (name.startswith(c) or c.startswith(name))][:2]
     if not close:
         return None
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

@@ -311,23 +311,24 @@ class ExhaustiveChecker:
                 self.raise_undefined(ev, U, f"the utility of agent {m.agent_label(a)}", prof)
                 wc = w_oth[c0:c1]
                 if self.need_misreport:
+                    # four passes over the (true, report, others) block: build U, max, one compare per
+                    # threshold; everything else is on (true, others) arrays
                     truth = U[ar, ar, :]
-                    gain = U - truth[:, None, :]
-                    gf = gain.astype(float) if self.exact else gain
-                    scale = 1.0 + np.abs(truth.astype(float))[:, None, :]
-                    for th in thresholds:
-                        if self.exact:
-                            counts[th] += int(np.count_nonzero(gain > th))
-                        else:
-                            counts[th] += int(np.count_nonzero(gf > float(th) + TOL * scale))
-                    regret = gain.max(axis=1)
+                    regret = U.max(axis=1) - truth
+                    if self.exact:
+                        for th in thresholds:
+                            counts[th] += int(np.count_nonzero(U > (truth + th)[:, None, :]))
+                    else:
+                        tol = TOL * (1.0 + np.abs(truth))
+                        for th in thresholds:
+                            counts[th] += int(np.count_nonzero(U > (truth + (float(th) + tol))[:, None, :]))
                     expected += (pa[:, None] * wc[None, :] * regret).sum()
-                    flat = int(np.argmax(gf))
-                    g = float(gf.reshape(-1)[flat])
-                    if g > max_gain:
-                        max_gain = g
-                    t, r, c = np.unravel_index(flat, gf.shape)
-                    cands.append((g, int(t), int(r), c0 + int(c)))
+                    rf = regret.astype(float) if self.exact else regret
+                    t, c = np.unravel_index(int(np.argmax(rf)), rf.shape)
+                    g = float(rf[t, c])
+                    max_gain = max(max_gain, g)
+                    r = int(np.argmax(np.asarray(U[t, :, c], dtype=float)))
+                    cands.append((g, int(t), r, c0 + int(c)))
                     cands = sorted(cands, key=lambda z: -z[0])[:8]
                 if self.need_interim:
                     contrib = (U * wc[None, None, :]).sum(axis=2)

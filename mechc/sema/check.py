@@ -127,6 +127,17 @@ class Checker:
     def names_in_scope(self, env: dict[str, Local]) -> list[str]:
         return list(env) + list(self.globals)
 
+    def suggest(self, name: str, env: dict[str, Local], pool=None) -> str | None:
+        """'did you mean' plus where the suggested name was declared."""
+        hint = did_you_mean(name, self.names_in_scope(env) if pool is None else pool)
+        if hint is None:
+            return None
+        best = hint.split("'")[1]
+        if best in self.globals:
+            kind, span = self.globals[best]
+            hint += f" ({kind} declared at line {span.line})"
+        return hint
+
     # ------------------------------------------------------------------ entry
     def run(self) -> Model:
         items = self.mech.items
@@ -644,7 +655,7 @@ class Checker:
         if n == self.agent_var:
             self.fail(e.span, f"the agent index '{n}' is not bound here",
                       f"bind it in a definition such as x[{n}] = ... or an aggregate sum({n} in ..., ...)")
-        self.fail(e.span, f"unknown name '{n}'", did_you_mean(n, self.names_in_scope(env)))
+        self.fail(e.span, f"unknown name '{n}'", self.suggest(n, env))
 
     @staticmethod
     def ref_node(vtype: VType, name: str, *args):
@@ -705,7 +716,8 @@ class Checker:
             self.fail(e.span, f"'{n}' is a set, not indexable", f"iterate it: sum(k in {n}, ...)")
         if n in self.params or n in env:
             self.fail(e.span, f"'{n}' is not indexed")
-        self.fail(e.name_span, f"unknown name '{n}'", did_you_mean(n, self.names_in_scope(env)))
+        indexable = [x for x in (self.type_name, self.report_name, *self.defs) if x]
+        self.fail(e.name_span, f"unknown name '{n}'", self.suggest(n, env, indexable))
 
     def subscript(self, e: ast.Index, oset: FiniteSet, osym, env):
         if oset.kind != "outcome":

@@ -1,0 +1,128 @@
+"""Verdicts of the reference specs, and known answers from the literature."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import mechc
+from mechc.analysis.exhaustive import ExhaustiveChecker, Options
+from mechc.cli import main
+
+EXPECTED = {
+    "vickrey": {"dsic": "verified", "ex_post_ir": "verified", "weak_budget_balance": "verified",
+                "no_positive_transfers": "verified", "monotone": "verified"},
+    "first_price": {"dsic": "violated", "ex_post_ir": "verified", "monotone": "verified"},
+    "gsp": {"dsic": "violated", "ex_post_ir": "verified"},
+    "vcg_combinatorial": {"dsic": "verified", "efficient": "verified", "ex_post_ir": "verified",
+                          "no_positive_transfers": "verified", "weak_budget_balance": "verified"},
+    "posted_price": {"dsic": "passed-search", "ex_post_ir": "passed-search",
+                     "no_positive_transfers": "passed-search", "monotone": "passed-search"},
+    "bilateral_vcg": {"dsic": "verified", "efficient": "verified", "ex_post_ir": "verified",
+                      "weak_budget_balance": "violated"},
+    "bilateral_posted": {"dsic": "verified", "ex_post_ir": "verified", "strong_budget_balance": "verified",
+                         "efficient": "violated"},
+    "median_voter": {"dsic": "verified"},
+    "all_pay": {"dsic": "violated", "ex_post_ir": "violated"},
+    "myerson_optimal": {"dsic": "passed-search", "ex_post_ir": "passed-search", "monotone": "passed-search"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_reference_spec_verdicts(name):
+    report = mechc.check(mechc.load(f"specs/{name}.mech"))
+    assert {p.name: p.verdict for p in report.properties} == EXPECTED[name]
+    for p in report.properties:
+        if p.verdict == "violated":
+            assert p.counterexample is not None and p.counterexample.exact
+
+
+@pytest.mark.parametrize("name,code", [("vickrey", 0), ("first_price", 1), ("myerson_optimal", 0)])
+def test_cli_exit_codes(name, code, capsys):
+    assert main(["check", f"specs/{name}.mech"]) == code
+
+
+def test_gsp_example_from_edelman_ostrovsky_schwarz():
+    # Edelman, Ostrovsky, Schwarz (2007), Sect. 3: values 10, 4, 2, click rates 200 and 199.
+    # Truthful: slot 1 at price 4 -> 200*(10-4) = 1200; bidding 3: slot 2 at price 2 -> 199*(10-2) = 1592.
+    model = mechc.load("specs/gsp.mech")
+    chk = ExhaustiveChecker(model, Options())
+    labels = chk.grids[0].labels
+    idx = {int(v): labels.index(v) for v in ("10", "4", "2", "3")}
+    truthful, inexact = chk.exact_at((idx[10], idx[4], idx[2]), lambda ev: chk.utility(ev, 0), {0: idx[10]})
+    shaded, _ = chk.exact_at((idx[3], idx[4], idx[2]), lambda ev: chk.utility(ev, 0), {0: idx[10]})
+    assert (truthful, shaded) == (Fraction(1200), Fraction(1592)) and not inexact
+
+
+def test_vickrey_revenue_is_exact():
+    # E[max(reserve, second-highest) ; winner >= reserve] for 3 bidders, values uniform on
+    # {0, 1/4, 1/2, 3/4, 1}, reserve 1/4, computed by direct enumeration below.
+    import itertools
+    vals = [Fraction(k, 4) for k in range(5)]
+    total = Fraction(0)
+    for prof in itertools.product(vals, repeat=3):
+        w = max(range(3), key=lambda j: (prof[j], -j))
+        if prof[w] >= Fraction(1, 4):
+            total += max(Fraction(1, 4), max(prof[j] for j in range(3) if j != w))
+    report = mechc.check(mechc.load("specs/vickrey.mech"))
+    assert report.metrics["revenue"].exact == str(total / 125)
+
+
+def test_myerson_revenue_approaches_five_twelfths():
+    # Myerson (1981): with two bidders uniform on [0, 1] and reserve 1/2 the expected revenue is 5/12.
+    model = mechc.load("specs/myerson_optimal.mech")
+    errs = [abs(mechc.check(model, grid=k).metrics["revenue"].value - 5 / 12) for k in (21, 41, 81)]
+    assert errs[0] > errs[1] > errs[2]
+    assert errs[2] < 5e-3
+
+
+def test_vcg_welfare_and_revenue_match_closed_form():
+    # Additive values, i.i.d. uniform on {0,1,2} per item: E[max] = 13/9, E[min] = 5/9 per item.
+    report = mechc.check(mechc.load("specs/vcg_combinatorial.mech"))
+    assert report.metrics["welfare"].exact == "26/9"
+    assert report.metrics["revenue"].exact == "10/9"
+
+
+def test_first_price_counterexample_is_a_real_gain():
+    report = mechc.check(mechc.load("specs/first_price.mech"))
+    cx = next(p for p in report.properties if p.name == "dsic").counterexample
+    f = cx.fields
+    assert Fraction(f["exact_values"]["gain"]) > 0
+    assert Fraction(f["exact_values"]["utility_misreport"]) - Fraction(f["exact_values"]["utility_truthful"]) == \
+        Fraction(f["exact_values"]["gain"])
+
+
+def test_float_and_exact_paths_agree():
+    model = mechc.load("specs/gsp.mech")
+    a = mechc.check(model, exact="always")
+    b = mechc.check(model, exact="never")
+    for pa, pb in zip(a.properties, b.properties, strict=True):
+        assert pa.verdict == pb.verdict and pa.stats["violations"] == pb.stats["violations"]
+    assert abs(a.metrics["revenue"].value - b.metrics["revenue"].value) < 1e-9
+
+
+def test_resource_limit_is_refused_up_front(capsys):
+    code = main(["check", "specs/vickrey.mech", "--param", "n=40"])
+    assert code == 3
+    assert "--max-cells" in capsys.readouterr().err
+
+
+def test_grid_changes_the_space():
+    model = mechc.load("specs/posted_price.mech")
+    chk = ExhaustiveChecker(model, Options(grid=11))
+    assert chk.T == [11, 11]
+    np.testing.assert_allclose(chk.grids[0].probs.sum(), 1.0)
+
+
+def test_bic_of_first_price_on_finite_types_is_decided():
+    text = open("specs/first_price.mech").read().replace("require dsic, ex_post_ir, monotone", "require bic, interim_ir")
+    report = mechc.check(mechc.load_text(text, "fp.mech"))
+    verdicts = {p.name: p.verdict for p in report.properties}
+    assert verdicts == {"bic": "violated", "interim_ir": "verified"}
+
+
+def test_eps_dsic_tolerates_small_gains():
+    text = open("specs/first_price.mech").read().replace("require dsic, ex_post_ir, monotone",
+                                                         "require eps_dsic(1), eps_dsic(1/8)")
+    report = mechc.check(mechc.load_text(text, "fp.mech"))
+    assert [p.verdict for p in report.properties] == ["verified", "violated"]
