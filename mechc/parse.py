@@ -7,10 +7,16 @@ from fractions import Fraction
 from importlib import resources
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from . import ast
-from .errors import SpecError, SpecErrors, Span
+from .errors import Span, SpecError, SpecErrors
 
 MAX_SOURCE_BYTES = 1_000_000
 
@@ -307,10 +313,22 @@ def _syntax_error(e: UnexpectedInput, file: str, text: str) -> SpecError:
     return SpecError(span, f"syntax error: {msg}", hint)
 
 
+def _lexes(text: str) -> bool:
+    try:
+        for _ in _parser().lex(text):
+            pass
+        return True
+    except UnexpectedInput:
+        return False
+
+
 def parse(text: str, file: str = "<string>") -> ast.Spec:
     """Parse .mech text into an AST. Raises SpecErrors (never a lark exception)."""
     if len(text.encode("utf-8", errors="replace")) > MAX_SOURCE_BYTES:
         raise SpecErrors([SpecError(Span(file, 1, 1, 1, 2), f"spec is larger than {MAX_SOURCE_BYTES} bytes")])
+    if _lexes(text) and next(iter(_parser().lex(text)), None) is None:
+        raise SpecErrors([SpecError(Span(file, 1, 1, 1, 2), "the file contains no mechanism",
+                                    "a spec starts with 'mechanism Name {'")])
     try:
         tree = _parser().parse(text)
     except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as e:

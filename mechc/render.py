@@ -19,6 +19,8 @@ def to_json(report: Report) -> str:
 
 def to_text(report: Report, console: Console) -> None:
     console.print(f"[bold]{escape(report.name)}[/bold] ({escape(report.spec)})")
+    if report.doc:
+        console.print(f"  [italic]{escape(report.doc)}[/italic]")
     if report.params:
         console.print("  params: " + ", ".join(f"{k}={v}" for k, v in report.params.items()))
     console.print(f"  {escape(report.space)}")

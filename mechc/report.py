@@ -30,7 +30,7 @@ class PropertyResult:
     def to_json(self) -> dict:
         return {
             "name": self.name, "verdict": self.verdict, "method": self.method, "detail": self.detail,
-            "counterexample": ({**self.counterexample.fields, "summary": self.counterexample.summary,
+            "counterexample": ({"kind": self.counterexample.kind, **self.counterexample.fields, "summary": self.counterexample.summary,
                                 "exact": self.counterexample.exact} if self.counterexample else None),
             "stats": self.stats, "line": self.line,
         }
@@ -56,6 +56,7 @@ class Report:
     properties: list[PropertyResult]
     metrics: dict[str, Metric]
     notes: list[str] = field(default_factory=list)
+    doc: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -63,7 +64,7 @@ class Report:
 
     def to_json(self) -> dict:
         return {
-            "spec": self.spec, "name": self.name, "params": self.params, "space": self.space,
+            "spec": self.spec, "name": self.name, "doc": self.doc, "params": self.params, "space": self.space,
             "properties": [p.to_json() for p in self.properties],
             "metrics": {k: m.to_json() for k, m in self.metrics.items()},
             "notes": self.notes, "exit_code": self.exit_code,

@@ -21,8 +21,16 @@ import sympy
 from ..errors import EvalError, Span
 from .model import NONE_CODE, FiniteSet, Model
 from .nodes import (
-    Aggregate, DefRef, IndexVar, NamedSet, NoneConst, ParamSymbol, RangeSet, ReportVal, Subscript,
-    SymConst, TypeVal,
+    Aggregate,
+    DefRef,
+    IndexVar,
+    NamedSet,
+    NoneConst,
+    ParamSymbol,
+    RangeSet,
+    ReportVal,
+    SymConst,
+    TypeVal,
 )
 
 TIE_RTOL = 1e-9
@@ -33,6 +41,7 @@ def _is_scalar(x) -> bool:
 
 
 def isnan(a) -> np.ndarray:
+    """NaN mask of a float, object (Fraction) or integer array."""
     a = np.asarray(a)
     if a.dtype == object:
         return a != a  # NaN is the only value unequal to itself

@@ -18,13 +18,30 @@ from sympy.core.symbol import Str
 from .. import ast
 from ..errors import ErrorSink, Span, did_you_mean
 from ..model.model import (
-    NONE_CODE, Constraint, Definition, FiniteSet, Measure, Model, Requirement, TypeSpace,
+    NONE_CODE,
+    Constraint,
+    Definition,
+    FiniteSet,
+    Measure,
+    Model,
+    Requirement,
+    TypeSpace,
 )
 from ..model.nodes import (
-    BoolDefRef, DefRef, IndexVar, NamedSet, NoneConst, ParamSymbol, RangeSet, ReportVal, Subscript,
-    SymConst, TypeVal, make_aggregate,
+    BoolDefRef,
+    DefRef,
+    IndexVar,
+    NamedSet,
+    NoneConst,
+    ParamSymbol,
+    RangeSet,
+    ReportVal,
+    Subscript,
+    SymConst,
+    TypeVal,
+    make_aggregate,
 )
-from .types import BOOL, ERR, INT, NONE, NUM, VType, comparable_eq, opt_inner, unify
+from .types import BOOL, ERR, INT, NONE, NUM, VType, comparable_eq, unify
 
 MAX_SET_SIZE = 100_000
 BUILTIN_FUNCS = {"abs": 1, "log": 1, "exp": 1, "sqrt": 1, "min": -2, "max": -2}
@@ -40,6 +57,7 @@ PROPERTIES: dict[str, tuple[int, str]] = {
     "no_positive_transfers": (0, "pay"), "efficient": (0, "welfare"), "monotone": (0, "x"),
     "feasible": (0, "constraints"),
 }
+BUILTIN_METRICS = {"max_regret", "expected_regret", "ic_violation_fraction"}
 PROPERTY_ALIASES = {"strategyproof": "dsic", "ir": "ex_post_ir", "ic": "dsic"}
 
 
@@ -547,6 +565,8 @@ class Checker:
     def formal_set(self, f: ast.Formal, outcome_default: bool) -> FiniteSet | None:
         if f.set is not None:
             return self.resolve_set(f.set, None)
+        if self.agents is None:
+            return None  # the missing agents declaration is already reported
         if f.name == self.agent_var:
             return self.agents
         if outcome_default and len(self.outcomes) == 1:
@@ -850,7 +870,7 @@ class Checker:
         if e.op == "/":
             self.spans.setdefault(sympy.Pow(b, -1), e.span)
             return NUM, a / b
-        if not (b.is_Integer and b >= 0):
+        if not b.is_Integer:  # integer powers (negative ones too) stay exact
             self.transcendental = True
         return (INT if ta == INT and b.is_Integer and b >= 0 else NUM), sympy.Pow(a, b)
 
@@ -984,6 +1004,9 @@ class Checker:
                 self.err(m.span, f"measure '{m.name}' is defined twice", f"first at line {seen[m.name]}")
                 continue
             seen[m.name] = m.span.line
+            if m.name in BUILTIN_METRICS:
+                self.err(m.span, f"'{m.name}' is a metric mechc reports itself", "choose another measure name")
+                continue
             if not m.expect:
                 self.err(m.body.span, "a measure is an expectation under the prior",
                          f"write 'measure {m.name} = expect ...'")
@@ -1013,6 +1036,8 @@ class Checker:
         return out
 
     def check_purity(self, constraints) -> None:
+        if self.report_name is None:
+            return  # without a report declaration every rule reads types; that error is already shown
         for name in ("pay", "x", "choice"):
             if name in self.defs:
                 self._purity_error(name, f"'{name}'")
@@ -1024,13 +1049,13 @@ class Checker:
         chain, span = site
         via = f" (via {' -> '.join(chain)})" if len(chain) > 1 else ""
         self.err(span, f"{what} depends on the true type '{self.type_name}'{via}: a mechanism sees only reports",
-                 f"use the report '{self.report_name}' in rules; true types belong in utility/value")
+                 f"use the report{' ' + repr(self.report_name) if self.report_name else 's'} in rules; "
+                 "true types belong in utility/value")
 
     def derive_utility(self, reqs: list[Requirement]):
         var = IndexVar(self.agent_var or "i")
         d = self.defs
         if "utility" in d:
-            u = d["utility"]
             return DefRef(Str("utility"), var), var
         if "value" in d and "pay" in d:
             pay = DefRef(Str("pay"), var)
