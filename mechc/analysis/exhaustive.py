@@ -204,7 +204,7 @@ class ExhaustiveChecker:
         dt = object if self.exact else float
         names = {r.name for r in self.reqs}
         keep = {}
-        if self.need_utility:
+        if self.need_utility and names & {"ex_post_ir", "interim_ir"}:  # dsic/bic recompute per agent
             keep["u"] = [np.empty(P, dt) for _ in range(n)]
         if names & {"weak_budget_balance", "strong_budget_balance", "no_positive_transfers"}:
             keep["pay"] = [np.empty(P, dt) for _ in range(n)]

@@ -21,16 +21,11 @@ import sympy
 from ..errors import EvalError, Span
 from .model import NONE_CODE, FiniteSet, Model
 from .nodes import (
-    Aggregate,
     DefRef,
-    IndexVar,
     NamedSet,
     NoneConst,
-    ParamSymbol,
     RangeSet,
     ReportVal,
-    SymConst,
-    TypeVal,
 )
 
 TIE_RTOL = 1e-9
@@ -89,13 +84,9 @@ class Evaluation:
         if isinstance(s, NamedSet):
             return self.model.sets[s.name].codes
         if isinstance(s, RangeSet):
-            lo, hi = (int(self.param_value(b)) for b in s.args)
+            lo, hi = (int(self.eval(b, {})) for b in s.args)
             return tuple(range(lo, hi + 1))
         raise AssertionError(s)
-
-    def param_value(self, b):
-        v = self.eval(b, {})
-        return v
 
     # ---- dispatch
     def eval(self, e, env: dict):
@@ -376,5 +367,3 @@ class _Const(sympy.Basic):
     def __new__(cls, code):
         return sympy.Basic.__new__(cls, sympy.Integer(code))
 
-
-_ = IndexVar, ParamSymbol, SymConst, Aggregate, TypeVal
