@@ -13,6 +13,7 @@ reported profile before it is shown.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,8 +93,6 @@ class ExhaustiveChecker:
                         found.append(node.name)
 
         walk(self.model.utility)
-        import itertools
-
         return [(name, combo) for name in found
                 for combo in itertools.product(*(s.codes for s in defs[name].index_sets))]
 
@@ -267,83 +266,106 @@ class ExhaustiveChecker:
                 w = np.multiply.outer(w, self.probs[j]).reshape(-1)
         return w
 
+    def _blocks(self, a: int):
+        """Blocks of the others' report space for agent ``a``: per block, one slice per agent axis.
+
+        Leading other axes are fixed one index at a time and the next one is cut into ranges, so a
+        (true type x report x block) array stays under ``chunk_cells`` and every stored rule array
+        is read through a view in its own layout (no transposed copy per agent)."""
+        others = [j for j in range(self.n) if j != a]
+        Ta = self.T[a]
+        sizes = [self.T[j] for j in others]
+        if not others:
+            yield [slice(None)] * self.n
+            return
+        m = 1
+        while m < len(others) and Ta * Ta * math.prod(sizes[m:]) > self.opts.chunk_cells:
+            m += 1
+        g = max(1, self.opts.chunk_cells // (Ta * Ta * math.prod(sizes[m:])))
+        for pre in itertools.product(*(range(sizes[k]) for k in range(m - 1))):
+            for s0 in range(0, sizes[m - 1], g):
+                ix = [slice(None)] * self.n
+                for k, v in enumerate(pre):
+                    ix[others[k]] = slice(v, v + 1)
+                ix[others[m - 1]] = slice(s0, min(sizes[m - 1], s0 + g))
+                yield ix
+
     def phase2(self, store: dict) -> dict:
-        """Per agent: regret of every (true type, misreport, others) and interim utilities."""
+        """Per agent: regret of every (true type, misreport, others) and interim utilities.
+
+        Arrays have axis 0 = the agent's true type and axis 1 + j = agent j's report."""
         m = self.model
+        n = self.n
         thresholds = sorted({Fraction(0)} | {r.args[0] for r in self.reqs if r.name in ("eps_dsic",)})
         out = {"dsic": [], "bic": []}
         total_work = sum(self.T) * self.P
         done = 0
-        for a in range(self.n):
+        full = {key: arr.reshape(self.T) for key, arr in store.items()}
+        for a in range(n):
             Ta = self.T[a]
-            R = self.P // Ta
-            others = [j for j in range(self.n) if j != a]
+            others = [j for j in range(n) if j != a]
             Tothers = [self.T[j] for j in others] or [1]
-            w_oth = self.others_weights(a)
-            local = {key: np.moveaxis(arr.reshape(self.T), a, 0).reshape(Ta, R) for key, arr in store.items()}
             ar = np.arange(Ta)
-            C = max(1, self.opts.chunk_cells // (Ta * Ta))
             counts = {th: 0 for th in thresholds}
             max_gain = -math.inf
             cands: list[tuple[float, int, int, int]] = []
             expected = 0.0 if not self.exact else Fraction(0)
             EU = None
-            pa = self.probs[a]
-            for c0 in range(0, R, C):
-                c1 = min(R, c0 + C)
-                oidx = np.unravel_index(np.arange(c0, c1), Tothers) if others else (np.zeros(c1 - c0, int),)
-                reports = [None] * self.n
-                for k, j in enumerate(others):
-                    reports[j] = oidx[k][None, None, :]
-                reports[a] = ar[None, :, None]
-                cache = {key: v[None, :, c0:c1] for key, v in local.items()}
-                ev = self.evaluation(reports, true_types={a: ar[:, None, None]}, cache=cache)
-                U = np.broadcast_to(self.utility(ev, a), (Ta, Ta, c1 - c0))
+            other_axes = tuple(1 + j for j in others)
+            for ix in self._blocks(a):
+                ranges = [np.arange(self.T[j])[ix[j]] for j in range(n)]
+                reports, w = [], None
+                for j in range(n):
+                    shape = [1] * (n + 1)
+                    shape[1 + j] = len(ranges[j])
+                    reports.append(ranges[j].reshape(shape))
+                    if j != a:
+                        pj = self.probs[j][ranges[j]].reshape(shape)
+                        w = pj if w is None else w * pj
+                cache = {key: v[tuple(ix)][None] for key, v in full.items()}
+                tt = ar.reshape([Ta] + [1] * n)
+                ev = self.evaluation(reports, true_types={a: tt}, cache=cache)
+                bshape = (Ta,) + tuple(len(r) for r in ranges)
+                U = np.broadcast_to(self.utility(ev, a), bshape)
 
-                def prof(flat, c0=c0, c1=c1, a=a, Ta=Ta, others=others, Tothers=Tothers):
-                    t, r, c = np.unravel_index(flat, (Ta, Ta, c1 - c0))
-                    o = np.unravel_index(c0 + c, Tothers)
-                    idx = [0] * self.n
-                    for k, j in enumerate(others):
-                        idx[j] = o[k]
-                    idx[a] = r
-                    return self.profile_text(tuple(idx)) + f" with agent {m.agent_label(a)}'s true type {self.label(a, t)}"
+                def prof(flat, ranges=ranges, bshape=bshape, a=a):
+                    pos = np.unravel_index(flat, bshape)
+                    idx = tuple(int(ranges[j][pos[1 + j]]) for j in range(n))
+                    return self.profile_text(idx) + f" with agent {m.agent_label(a)}'s true type {self.label(a, pos[0])}"
 
                 self.raise_undefined(ev, U, f"the utility of agent {m.agent_label(a)}", prof)
-                wc = w_oth[c0:c1]
+                w = np.ones([1] * (n + 1)) if w is None else w
                 if self.need_misreport:
-                    # four passes over the (true, report, others) block: build U, max, one compare per
-                    # threshold; everything else is on (true, others) arrays
-                    truth = U[ar, ar, :]
-                    regret = U.max(axis=1) - truth
+                    # U is built once; then one max and (only where needed) one compare per threshold
+                    truth = np.moveaxis(np.diagonal(U, axis1=0, axis2=1 + a), -1, 0)  # (Ta, others...)
+                    regret = U.max(axis=1 + a) - truth
                     rf = regret.astype(float) if self.exact else regret
                     top = float(rf.max())
-                    # a threshold the chunk's largest regret does not exceed has no violations here:
-                    # skip that sweep over the block (the common case for a mechanism that holds)
-                    if self.exact:
-                        for th in thresholds:
-                            if top > th:
-                                counts[th] += int(np.count_nonzero(U > (truth + th)[:, None, :]))
-                    else:
-                        tol = TOL * (1.0 + np.abs(truth))
-                        for th in thresholds:
-                            if top > float(th):
-                                counts[th] += int(np.count_nonzero(U > (truth + (float(th) + tol))[:, None, :]))
-                    expected += (pa[:, None] * wc[None, :] * regret).sum()
-                    t, c = np.unravel_index(int(np.argmax(rf)), rf.shape)
-                    g = float(rf[t, c])
+                    tol = 0 if self.exact else TOL * (1.0 + np.abs(truth))
+                    for th in thresholds:
+                        if top > float(th):
+                            bound = np.expand_dims(truth + (th if self.exact else float(th) + tol), 1 + a)
+                            counts[th] += int(np.count_nonzero(U > bound))
+                    wr = np.squeeze(w, axis=1 + a) if n > 1 else w.reshape(1)
+                    expected += (self.probs[a].reshape([Ta] + [1] * (n - 1)) * wr * regret).sum()
+                    pos = np.unravel_index(int(np.argmax(rf)), rf.shape)
+                    g = float(rf[pos])
                     max_gain = max(max_gain, g)
-                    r = int(np.argmax(np.asarray(U[t, :, c], dtype=float)))
-                    cands.append((g, int(t), r, c0 + int(c)))
+                    t = int(pos[0])
+                    sel = [t] + [slice(None) if j == a else int(pos[1 + others.index(j)]) for j in range(n)]
+                    r = int(np.argmax(np.asarray(U[tuple(sel)], dtype=float)))
+                    glob = [int(ranges[j][pos[1 + k]]) for k, j in enumerate(others)]
+                    c = int(np.ravel_multi_index(glob, Tothers)) if others else 0
+                    cands.append((g, t, r, c))
                     cands = sorted(cands, key=lambda z: -z[0])[:8]
                 if self.need_interim:
-                    contrib = (U * wc[None, None, :]).sum(axis=2)
+                    contrib = (U * w).sum(axis=other_axes) if others else U.reshape(Ta, Ta)
                     EU = contrib if EU is None else EU + contrib
-                done += Ta * Ta * (c1 - c0)
+                done += U.size
                 if self.opts.progress:
                     self.opts.progress("regret", done / total_work)
             out["dsic"].append({"counts": counts, "max_gain": max(max_gain, 0.0), "cands": cands,
-                                "expected": expected, "cases": Ta * (Ta - 1) * R, "others": others,
+                                "expected": expected, "cases": Ta * (Ta - 1) * (self.P // Ta), "others": others,
                                 "Tothers": Tothers})
             out["bic"].append(EU)
         return out
