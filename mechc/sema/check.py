@@ -166,7 +166,7 @@ class Checker:
             self.check_param(p)
         unknown = sorted(set(self.overrides) - set(self.params))
         for name in unknown:
-            self.err(None, f"unknown parameter '{name}' in --param {name}={self.overrides[name]}",
+            self.err(self.mech.span, f"unknown parameter '{name}' in --param {name}={self.overrides[name]}",
                      did_you_mean(name, self.params) or (
                          "the spec declares: " + ", ".join(self.params) if self.params else "the spec declares no parameters"))
         for s in by[ast.SetDecl]:
