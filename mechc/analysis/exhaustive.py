@@ -195,7 +195,25 @@ class ExhaustiveChecker:
     # ------------------------------------------------------------------ phase 1
     def _dtype(self, name: str, numeric):
         kind = self.model.defs[name].vtype.kind
+        if kind == "int" and not self.exact:
+            return np.int8  # widened by _store_put if a value does not fit
         return {"bool": bool, "elem": np.int64, "outcome": np.int64, "opt": np.int64}.get(kind, numeric)
+
+    @staticmethod
+    def _store_put(store: dict, key, s: int, e: int, val) -> None:
+        """Write a chunk of a stored rule array. Integer-valued rules are kept in the narrowest
+        integer type that holds them (first-touch memory is most of the cost of a large store),
+        widened in place of the whole array when a chunk needs more."""
+        arr = store[key]
+        if arr.dtype.kind == "i" and np.asarray(val).dtype.kind == "f":
+            for dt in (np.int8, np.int16, np.int32, np.int64, np.float64):
+                if np.dtype(dt).itemsize < arr.dtype.itemsize:
+                    continue
+                if dt is np.float64 or np.all((val >= np.iinfo(dt).min) & (val <= np.iinfo(dt).max)):
+                    break
+            if np.dtype(dt) != arr.dtype:
+                arr = store[key] = arr.astype(dt)
+        arr[s:e] = val
 
     def phase1(self) -> dict:
         m = self.model
@@ -244,8 +262,10 @@ class ExhaustiveChecker:
             if "welfare" in keep:
                 put(keep["welfare"][0], ev.eval(m.welfare[0], {}), "the welfare of the chosen outcome")
                 put(keep["welfare"][1], ev.eval(m.welfare[1], {}), "the best welfare")
-            for key, arr in store.items():
-                put(arr, ev.ref(*key), f"{key[0]}")
+            for key in store:
+                val = np.broadcast_to(ev.ref(*key), (e - s,))
+                self.raise_undefined(ev, val, key[0], prof)
+                self._store_put(store, key, s, e, val)
             for ms in m.measures:
                 val = np.broadcast_to(ev.eval(ms.expr, {}), (e - s,))
                 self.raise_undefined(ev, val, f"measure '{ms.name}'", prof)
@@ -293,7 +313,7 @@ class ExhaustiveChecker:
     def phase2(self, store: dict) -> dict:
         """Per agent: regret of every (true type, misreport, others) and interim utilities.
 
-        Arrays have axis 0 = the agent's true type and axis 1 + j = agent j's report."""
+        Blocks hold every (report profile in the block, true type of agent a) pair."""
         m = self.model
         n = self.n
         thresholds = sorted({Fraction(0)} | {r.args[0] for r in self.reqs if r.name in ("eps_dsic",)})
@@ -311,55 +331,59 @@ class ExhaustiveChecker:
             cands: list[tuple[float, int, int, int]] = []
             expected = 0.0 if not self.exact else Fraction(0)
             EU = None
-            other_axes = tuple(1 + j for j in others)
             for ix in self._blocks(a):
                 ranges = [np.arange(self.T[j])[ix[j]] for j in range(n)]
-                reports, w = [], None
-                for j in range(n):
-                    shape = [1] * (n + 1)
-                    shape[1 + j] = len(ranges[j])
-                    reports.append(ranges[j].reshape(shape))
-                    if j != a:
-                        pj = self.probs[j][ranges[j]].reshape(shape)
-                        w = pj if w is None else w * pj
-                cache = {key: v[tuple(ix)][None] for key, v in full.items()}
-                tt = ar.reshape([Ta] + [1] * n)
-                ev = self.evaluation(reports, true_types={a: tt}, cache=cache)
-                bshape = (Ta,) + tuple(len(r) for r in ranges)
-                U = np.broadcast_to(self.utility(ev, a), bshape)
+                bo_shape = [len(ranges[j]) for j in others]
+                Bo = math.prod(bo_shape)
+                # Block layout (own report, own true type, others' reports flattened): a contiguous
+                # copy of each stored rule block costs 1/Ta of the block's work and keeps every
+                # pass over the (report, true, others) array a long contiguous sweep.
+                cache = {key: np.ascontiguousarray(np.moveaxis(v[tuple(ix)], a, 0)).reshape(Ta, 1, Bo)
+                         for key, v in full.items()}
+                pos_o = np.unravel_index(np.arange(Bo), bo_shape) if others else ()
+                reports = [None] * n
+                reports[a] = ar.reshape(Ta, 1, 1)
+                w_o = None
+                for k, j in enumerate(others):
+                    rj = ranges[j][pos_o[k]]
+                    reports[j] = rj.reshape(1, 1, Bo)
+                    w_o = self.probs[j][rj] if w_o is None else w_o * self.probs[j][rj]
+                if w_o is None:
+                    w_o = self.probs[a][:1] * 0 + 1
+                ev = self.evaluation(reports, true_types={a: ar.reshape(1, Ta, 1)}, cache=cache)
+                U = np.broadcast_to(self.utility(ev, a), (Ta, Ta, Bo))
 
-                def prof(flat, ranges=ranges, bshape=bshape, a=a):
-                    pos = np.unravel_index(flat, bshape)
-                    idx = tuple(int(ranges[j][pos[1 + j]]) for j in range(n))
-                    return self.profile_text(idx) + f" with agent {m.agent_label(a)}'s true type {self.label(a, pos[0])}"
+                def prof(flat, ranges=ranges, pos_o=pos_o, others=others, a=a, Bo=Bo, Ta=Ta):
+                    r, t, b = np.unravel_index(flat, (Ta, Ta, Bo))
+                    idx = [0] * n
+                    idx[a] = int(r)
+                    for k, j in enumerate(others):
+                        idx[j] = int(ranges[j][pos_o[k][b]])
+                    return self.profile_text(tuple(idx)) + f" with agent {m.agent_label(a)}'s true type {self.label(a, t)}"
 
                 self.raise_undefined(ev, U, f"the utility of agent {m.agent_label(a)}", prof)
-                w = np.ones([1] * (n + 1)) if w is None else w
                 if self.need_misreport:
                     # U is built once; then one max and (only where needed) one compare per threshold
-                    truth = np.moveaxis(np.diagonal(U, axis1=0, axis2=1 + a), -1, 0)  # (Ta, others...)
-                    regret = U.max(axis=1 + a) - truth
+                    truth = U[ar, ar, :]  # (true, others)
+                    regret = U.max(axis=0) - truth
                     rf = regret.astype(float) if self.exact else regret
                     top = float(rf.max())
                     tol = 0 if self.exact else TOL * (1.0 + np.abs(truth))
                     for th in thresholds:
                         if top > float(th):
-                            bound = np.expand_dims(truth + (th if self.exact else float(th) + tol), 1 + a)
-                            counts[th] += int(np.count_nonzero(U > bound))
-                    wr = np.squeeze(w, axis=1 + a) if n > 1 else w.reshape(1)
-                    expected += (self.probs[a].reshape([Ta] + [1] * (n - 1)) * wr * regret).sum()
-                    pos = np.unravel_index(int(np.argmax(rf)), rf.shape)
-                    g = float(rf[pos])
+                            bound = truth + (th if self.exact else float(th) + tol)
+                            counts[th] += int(np.count_nonzero(U > bound[None]))
+                    expected += (self.probs[a][:, None] * w_o[None, :] * regret).sum()
+                    t, b = np.unravel_index(int(np.argmax(rf)), rf.shape)
+                    g = float(rf[t, b])
                     max_gain = max(max_gain, g)
-                    t = int(pos[0])
-                    sel = [t] + [slice(None) if j == a else int(pos[1 + others.index(j)]) for j in range(n)]
-                    r = int(np.argmax(np.asarray(U[tuple(sel)], dtype=float)))
-                    glob = [int(ranges[j][pos[1 + k]]) for k, j in enumerate(others)]
+                    r = int(np.argmax(np.asarray(U[:, t, b], dtype=float)))
+                    glob = [int(ranges[j][pos_o[k][b]]) for k, j in enumerate(others)]
                     c = int(np.ravel_multi_index(glob, Tothers)) if others else 0
-                    cands.append((g, t, r, c))
+                    cands.append((g, int(t), r, c))
                     cands = sorted(cands, key=lambda z: -z[0])[:8]
                 if self.need_interim:
-                    contrib = (U * w).sum(axis=other_axes) if others else U.reshape(Ta, Ta)
+                    contrib = (U * w_o[None, None, :]).sum(axis=2).T  # (true, report)
                     EU = contrib if EU is None else EU + contrib
                 done += U.size
                 if self.opts.progress:

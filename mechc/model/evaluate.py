@@ -117,17 +117,31 @@ class Evaluation:
     def _ev_NoneConst(self, e, env):
         return NONE_CODE
 
-    def _ev_Add(self, e, env):
-        out = self.eval(e.args[0], env)
-        for a in e.args[1:]:
-            out = out + self.eval(a, env)
+    def _fold(self, e, env, op):
+        """Fold n-ary + or *. A child that is itself an Add or Mul returns a fresh temporary
+        nobody else holds; when it already has the result's shape and dtype the fold accumulates
+        into it instead of allocating (never into cached, table or caller-owned arrays)."""
+        vals = [self.eval(a, env) for a in e.args]
+        if not self.exact:
+            shape = np.broadcast_shapes(*(np.shape(v) for v in vals))
+            dtype = np.result_type(*vals)
+            for k, (node, v) in enumerate(zip(e.args, vals, strict=True)):
+                if (isinstance(node, sympy.Add | sympy.Mul) and isinstance(v, np.ndarray)
+                        and v.shape == shape and v.dtype == dtype):
+                    out = vals.pop(k)
+                    for w in vals:
+                        op(out, w, out=out)
+                    return out
+        out = op(vals[0], vals[1])
+        for v in vals[2:]:
+            out = op(out, v)
         return out
 
+    def _ev_Add(self, e, env):
+        return self._fold(e, env, np.add)
+
     def _ev_Mul(self, e, env):
-        out = self.eval(e.args[0], env)
-        for a in e.args[1:]:
-            out = out * self.eval(a, env)
-        return out
+        return self._fold(e, env, np.multiply)
 
     def _ev_Pow(self, e, env):
         base = self.eval(e.base, env)
@@ -314,6 +328,21 @@ class Evaluation:
             return np.logical_or.reduce([np.logical_and(m, b) for m, b in zip(masks, bodies, strict=True)])
         if op == "all":
             return np.logical_and.reduce([np.logical_or(np.logical_not(m), b) for m, b in zip(masks, bodies, strict=True)])
+        # A filter that is a plain bool for every element (e.g. `j != i` with i bound) selects
+        # elements statically: drop the others before any array work.
+        if has_where and all(isinstance(mk, bool | np.bool_) for mk in masks):
+            keep = [k for k, mk in enumerate(masks) if mk]
+            if keep:
+                bodies = [bodies[k] for k in keep]
+                combos = [combos[k] for k in keep]
+                masks = [True] * len(keep)
+                has_where = False
+        if not has_where and op in ("max", "min"):
+            fold = np.maximum if op == "max" else np.minimum
+            out = bodies[0]
+            for b in bodies[1:]:
+                out = fold(out, b)
+            return out
         # min / max / argmin / argmax / median over the selected elements
         arrays = np.broadcast_arrays(*[np.asarray(b) for b in bodies], *[np.asarray(m) for m in masks])
         k = len(bodies)
@@ -323,8 +352,7 @@ class Evaluation:
             stack = stack.astype(object if self.exact else float)
         empty = ~mask.any(axis=0)
         sign = -1 if op in ("max", "argmax") else 1
-        filler = sign * np.inf
-        filled = np.where(mask, stack, filler)
+        filled = np.where(mask, stack, sign * np.inf) if has_where else stack
         if op in ("max", "min"):
             out = filled.max(axis=0) if op == "max" else filled.min(axis=0)
         elif op == "median":
@@ -333,6 +361,8 @@ class Evaluation:
             out = np.take_along_axis(srt, pos[None], axis=0)[0]
         else:
             best = filled.max(axis=0) if op == "argmax" else filled.min(axis=0)
+            if not has_where:
+                mask = True
             if self.exact:
                 cand = mask & (filled == best)
             else:
