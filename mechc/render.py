@@ -37,6 +37,8 @@ def to_text(report: Report, console: Console) -> None:
             exact = f" (exact {m.exact})" if m.exact and m.exact != f"{m.value:g}" else ""
             se = f" ± {m.stderr:.3g}" if m.stderr is not None else ""
             console.print(f"    {escape(name)} = {m.value:.6g}{se}{escape(exact)}  [dim]{escape(m.method)}[/dim]")
+    for note in report.notes:
+        console.print(f"  [yellow]note:[/yellow] {escape(note)}")
     n_bad = sum(p.verdict == "violated" for p in report.properties)
     if n_bad:
         console.print(f"[red bold]{n_bad} required propert{'y' if n_bad == 1 else 'ies'} violated[/red bold]")

@@ -178,6 +178,24 @@ class ExhaustiveChecker:
         out = np.asarray(fn(ev)).reshape(-1)[0]
         return out, ev.inexact or self.model.transcendental
 
+    def exact_interim(self, a: int, t: int, r: int):
+        """E over the others' prior of agent a's utility with true type t reporting r, in exact
+        arithmetic (None when the others' profiles exceed EXACT_RECHECK_LIMIT)."""
+        others = [j for j in range(self.n) if j != a]
+        R = self.P // self.T[a]
+        if R > EXACT_RECHECK_LIMIT:
+            return None, True
+        pos = np.unravel_index(np.arange(R), [self.T[j] for j in others]) if others else ()
+        reports = [None] * self.n
+        reports[a] = np.full(R, r)
+        w = np.full(R, Fraction(1), dtype=object)
+        for k, j in enumerate(others):
+            reports[j] = pos[k]
+            w = w * self.grids[j].exact_probs[pos[k]]
+        ev = self.evaluation(reports, exact=True, true_types={a: np.full(R, t)})
+        u = np.broadcast_to(self.utility(ev, a), (R,))
+        return (u * w).sum(), ev.inexact or self.model.transcendental
+
     def raise_undefined(self, ev: Evaluation, arr, what: str, profile_of) -> None:
         if not ev.undefined:  # NaN only arises at a recorded site (division, empty max, exp/log, index)
             return
@@ -257,7 +275,7 @@ class ExhaustiveChecker:
                     put(keep["pay"][a], ev.ref("pay", (self.codes[a],)), f"pay[{m.agent_label(a)}]")
                 if "x" in keep:
                     put(keep["x"][a], ev.ref("x", (self.codes[a],)), f"x[{m.agent_label(a)}]")
-            for k, c in enumerate(m.constraints):
+            for k, c in enumerate(m.constraints if "feasible" in keep else ()):
                 keep["feasible"][k][s:e] = np.broadcast_to(ev.eval(c.expr, {}), (e - s,))
             if "welfare" in keep:
                 put(keep["welfare"][0], ev.eval(m.welfare[0], {}), "the welfare of the chosen outcome")
@@ -414,8 +432,15 @@ class ExhaustiveChecker:
             if not m.finite:
                 how = f"grid quadrature, {self.opts.grid or DEFAULT_GRID} points per type dimension (trapezoid rule)"
             metrics[ms.name] = Metric(float(v), None, _fmt(v) if isinstance(v, Fraction) else None, how)
+        notes = []
+        if m.constraints and not any(r.name == "feasible" for r in self.reqs):
+            notes.append(f"{len(m.constraints)} feasibility constraint(s) declared but not checked: add 'require feasible'")
+        if not m.finite and self.opts.grid is None:
+            notes.append(f"real intervals were checked on the default {DEFAULT_GRID}-point grid; choose another with --grid K")
+        if not self.reqs:
+            notes.append("the spec requires no property: add e.g. 'require dsic'")
         return Report(m.file, m.name, {k: (_fmt(v) if isinstance(v, Fraction) else v) for k, (_, v) in m.params.items()},
-                      self.space_text(), results, metrics, doc=m.doc)
+                      self.space_text(), results, metrics, notes, doc=m.doc)
 
     # ---- misreport properties
     def _recheck_misreport(self, a: int, cand, others, Tothers, eps: Fraction):
@@ -515,10 +540,20 @@ class ExhaustiveChecker:
             return PropertyResult(req.label, self.verdict_ok(), method, self.ok_detail(what), None, stats)
         g, a, t, r, eu_t, eu_r = worst
         m = self.model
+        exact = self.exact and not m.transcendental
+        if not self.exact:  # re-check the interim gain in exact arithmetic before showing it
+            x_t, inex1 = self.exact_interim(a, t, t)
+            x_r, inex2 = self.exact_interim(a, t, r)
+            if x_t is not None and x_r is not None:
+                exact = not (inex1 or inex2)
+                if exact and not x_r - x_t > eps:
+                    return PropertyResult(req.label, "unknown", method,
+                                          f"float64 found an interim gain of {g:.3g} that the exact re-check does not "
+                                          "confirm (likely rounding)", None, stats)
+                eu_t, eu_r = x_t, x_r
         fields = {"agent": m.agent_label(a), "true_type": self.label(a, t), "misreport": self.label(a, r),
                   "interim_utility_truthful": float(eu_t), "interim_utility_misreport": float(eu_r),
                   "gain": float(eu_r - eu_t)}
-        exact = self.exact and not self.model.transcendental
         if exact:
             fields["exact_values"] = {"interim_utility_truthful": _exact_str(eu_t),
                                       "interim_utility_misreport": _exact_str(eu_r), "gain": _exact_str(eu_r - eu_t)}
@@ -531,8 +566,8 @@ class ExhaustiveChecker:
                                   "a grid only approximates interim expectations under a continuous prior, so this is "
                                   "not a proof of violation", cx, stats)
         return PropertyResult(req.label, "violated", method,
-                              f"{n_viol} of {what} gain by misreporting; "
-                              + ("exact rational arithmetic" if exact else arith), cx, stats)
+                              f"{n_viol} of {what} gain by misreporting; counterexample "
+                              + ("in exact rational arithmetic" if exact else f"in {arith}"), cx, stats)
 
     prop_eps_bic = prop_bic
 
@@ -584,8 +619,9 @@ class ExhaustiveChecker:
         for a in range(self.n):
             Ta = self.T[a]
             Ua = np.moveaxis(kept["u"][a].reshape(self.T), a, 0).reshape(Ta, -1)
-            iu = Ua @ self.others_weights(a)
-            bad = (iu < 0) if self.exact else (iu.astype(float) < -TOL)
+            w = self.others_weights(a)
+            iu = Ua @ w
+            bad = (iu < 0) if self.exact else (iu < -TOL * (1 + np.abs(Ua) @ w))
             n_bad += int(np.count_nonzero(bad))
             cases += Ta
             for t in np.flatnonzero(bad):
@@ -596,10 +632,19 @@ class ExhaustiveChecker:
         if worst is None:
             return PropertyResult(req.label, self.verdict_ok(), method, self.ok_detail(what), None, stats)
         a, t, v = worst
+        exact = self.exact and not self.model.transcendental
+        if not self.exact:  # re-check in exact arithmetic before showing it
+            xv, inexact = self.exact_interim(a, t, t)
+            if xv is not None:
+                exact = not inexact
+                if exact and not xv < 0:
+                    return PropertyResult(req.label, "unknown", method, "float64 found an interim loss that the "
+                                          "exact re-check does not confirm (likely rounding)", None, stats)
+                v = xv
         f = {"agent": self.model.agent_label(a), "type": self.label(a, t), "interim_utility": float(v),
              "exact_values": {"interim_utility": _exact_str(v)}}
         cx = Counterexample("interim", f, f"agent {f['agent']} with type {f['type']} expects utility {_exact_str(v)} < 0",
-                            self.exact)
+                            exact)
         verdict = "violated" if self.model.finite else "unknown"
         detail = f"{n_bad} of {what} expect a loss" + ("" if self.model.finite else
                                                        "; on a grid this only approximates the continuous prior")
@@ -641,7 +686,7 @@ class ExhaustiveChecker:
 
     def prop_no_positive_transfers(self, req, kept, regret, metrics):
         Pm = np.stack(kept["pay"])
-        bad = (Pm < 0) if self.exact else (Pm.astype(float) < -TOL)
+        bad = (Pm < 0) if self.exact else (Pm < -TOL * (1 + np.abs(Pm)))
 
         def describe(flat):
             a, p = np.unravel_index(flat, Pm.shape)
@@ -693,7 +738,7 @@ class ExhaustiveChecker:
             order = np.argsort(self.grids[a].values[:, 0], kind="stable")
             X = X[order]
             drop = X[:-1] - X[1:]
-            bad = (drop > 0) if self.exact else (drop.astype(float) > TOL)
+            bad = (drop > 0) if self.exact else (drop > TOL * (1 + np.abs(X[:-1])))
             n_bad += int(np.count_nonzero(bad))
             cases += drop.size
             if worst is None and np.any(bad):
@@ -709,11 +754,21 @@ class ExhaustiveChecker:
         idx = [0] * self.n
         for k, j in enumerate(others):
             idx[j] = int(o[k])
+        exact = self.exact
+        if not self.exact:  # re-check both allocations in exact arithmetic before showing them
+            code = self.codes[a]
+            x_lo, i1 = self.exact_at(tuple(lo if j == a else idx[j] for j in range(self.n)), lambda ev: ev.ref("x", (code,)))
+            x_hi, i2 = self.exact_at(tuple(hi if j == a else idx[j] for j in range(self.n)), lambda ev: ev.ref("x", (code,)))
+            exact = not (i1 or i2)
+            if exact and not x_hi < x_lo:
+                return PropertyResult(req.label, "unknown", method, "float64 found a decrease in x that the exact "
+                                      "re-check does not confirm (likely rounding)", None, stats)
         f = {"agent": self.model.agent_label(a), "lower_report": self.label(a, lo), "higher_report": self.label(a, hi),
-             "x_lower": float(x_lo), "x_higher": float(x_hi), "others_reports": self.others_dict(a, tuple(idx))}
+             "x_lower": float(x_lo), "x_higher": float(x_hi), "others_reports": self.others_dict(a, tuple(idx)),
+             "exact_values": {"x_lower": _exact_str(x_lo), "x_higher": _exact_str(x_hi)}}
         cx = Counterexample("profile", f, f"agent {f['agent']}'s allocation drops from {_exact_str(x_lo)} to "
                                           f"{_exact_str(x_hi)} when the report rises from {f['lower_report']} to "
-                                          f"{f['higher_report']}", self.exact)
+                                          f"{f['higher_report']}", exact)
         return PropertyResult(req.label, "violated", method, f"{n_bad} of {cases} adjacent-report steps decrease x",
                               cx, stats)
 

@@ -24,6 +24,7 @@ class FiniteSet:
     items: FiniteSet | None = None  # for assignments: the item set
     to: FiniteSet | None = None  # for assignments: the recipients
     allow_none: bool = False
+    key: str | None = None  # the set whose elements these are, when this one reorders or subsets it
 
     def __len__(self) -> int:
         return len(self.elements)

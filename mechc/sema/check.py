@@ -331,6 +331,14 @@ class Checker:
             return FiniteSet(name or f"{lo}..{hi}", "int", els, els)
         if isinstance(s, ast.SymbolSet):
             set_name = name or "{" + ", ".join(s.names) + "}"
+            owners = {self.symbols[x][1] for x in s.names if x in self.symbols}
+            if name is None and len(owners) == 1 and all(x in self.symbols for x in s.names) \
+                    and set_name not in owners:
+                # an inline reordering or subset of a declared set: same elements, same type
+                if len(set(s.names)) != len(s.names):
+                    self.fail(s.span, "a symbol appears twice in this set")
+                return FiniteSet(set_name, "sym", tuple(s.names), tuple(self.symbols[x][0] for x in s.names),
+                                 key=owners.pop())
             codes = []
             for sym, sp in zip(s.names, s.name_spans, strict=True):
                 if sym in self.symbols and self.symbols[sym][1] == set_name and set_name == name:
@@ -373,7 +381,8 @@ class Checker:
         raise AssertionError(s)
 
     def elem_type(self, fs: FiniteSet) -> VType:
-        return {"int": INT, "num": NUM}.get(fs.kind) or VType("elem" if fs.kind == "sym" else "outcome", fs.name)
+        return {"int": INT, "num": NUM}.get(fs.kind) or VType("elem" if fs.kind == "sym" else "outcome",
+                                                               fs.key or fs.name)
 
     # ------------------------------------------------------------------ agents, types, reports
     def check_agents(self, decls: list[ast.Agents]) -> None:
@@ -426,8 +435,8 @@ class Checker:
                 if generic is not None:
                     self.err(d.span, f"'{name}[{d.agent}]' is declared twice")
                 generic = ts
-            elif d.agent in self.agents.elements:
-                pos = self.agents.elements.index(d.agent)
+            elif (key := int(d.agent) if d.agent.isdigit() else d.agent) in self.agents.elements:
+                pos = self.agents.elements.index(key)
                 if pos in per_agent:
                     self.err(d.span, f"the type of agent {d.agent} is declared twice")
                 per_agent[pos] = ts

@@ -126,3 +126,59 @@ def test_eps_dsic_tolerates_small_gains():
                                                          "require eps_dsic(1), eps_dsic(1/8)")
     report = mechc.check(mechc.load_text(text, "fp.mech"))
     assert [p.verdict for p in report.properties] == ["verified", "violated"]
+
+
+NONMONOTONE = """mechanism NonMono {
+  agents i in 1..2
+  type v[i] in {0, 1, 2, 3} ~ uniform
+  report b[i] of v[i]
+  x[i] = if b[i] == 2 then 0 else (if b[i] >= 1 then 1 else 0)
+  pay[i] = 0
+  utility[i] = v[i] * x[i] - pay[i]
+  require monotone, bic, interim_ir
+}"""
+
+
+@pytest.mark.parametrize("exact", ["always", "never"])
+def test_interim_and_monotone_counterexamples_are_exact_on_both_paths(exact):
+    report = mechc.check(mechc.load_text(NONMONOTONE, "nm.mech"), exact=exact)
+    v = {p.name: p for p in report.properties}
+    assert [v[k].verdict for k in ("monotone", "bic", "interim_ir")] == ["violated", "violated", "verified"]
+    assert v["bic"].counterexample.exact and v["monotone"].counterexample.exact
+    assert v["bic"].counterexample.fields["exact_values"]["gain"] == "2"
+    assert v["monotone"].counterexample.fields["exact_values"] == {"x_lower": "1", "x_higher": "0"}
+
+
+def test_per_agent_type_spaces_for_numbered_agents():
+    # bidder 1 ~ U{0,1,2}, bidder 2 in {0,2,4} w.p. (1/2, 1/4, 1/4); second price revenue
+    # = E[min(v1, v2)] = 1/4 * E[min(v1, 2)] + 1/4 * E[v1] = 1/4 + 1/4 = 1/2.
+    text = """mechanism Het {
+  agents i in 1..2
+  type v[i] in {0, 1, 2} ~ uniform
+  type v[2] in {0, 2, 4} ~ [1/2, 1/4, 1/4]
+  report b[i] of v[i]
+  winner = argmax(j in 1..2, b[j])
+  x[i] = if i == winner then 1 else 0
+  pay[i] = x[i] * max(j in 1..2 where j != i, b[j])
+  utility[i] = v[i] * x[i] - pay[i]
+  require dsic
+  measure revenue = expect sum(i in 1..2, pay[i])
+}"""
+    report = mechc.check(mechc.load_text(text, "het.mech"))
+    assert report.properties[0].verdict == "verified"
+    assert report.metrics["revenue"].exact == "1/2"
+
+
+def test_inline_symbol_sets_may_reorder_a_declared_set():
+    text = open("specs/bilateral_vcg.mech").read().replace(
+        "choice = argmax(o in O, sum(j in {Buyer, Seller}", "choice = argmax(o in O, sum(j in {Seller, Buyer}")
+    report = mechc.check(mechc.load_text(text, "b.mech"))
+    assert [p.verdict for p in report.properties] == ["verified", "verified", "verified", "violated"]
+
+
+def test_unchecked_constraints_are_noted():
+    text = open("specs/vickrey.mech").read().replace("require dsic,", "feasible sum(i in 1..n, x[i]) <= 1\n  require dsic,")
+    report = mechc.check(mechc.load_text(text, "v.mech"))
+    assert any("feasibility constraint" in n for n in report.notes)
+    report = mechc.check(mechc.load_text(text.replace("require dsic,", "require feasible, dsic,"), "v.mech"))
+    assert report.properties[0].name == "feasible" and report.properties[0].verdict == "verified"
