@@ -7,6 +7,7 @@ violated, 2 the spec or the request is invalid, 3 a resource limit was reached.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -73,7 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True, highlight=False)
-    return _check(args, err)
+    try:
+        return _check(args, err)
+    except KeyboardInterrupt:
+        print("mechc: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug in mechc, not in the spec: say so without a traceback
+        if os.environ.get("MECHC_DEBUG"):
+            raise
+        print(f"mechc: internal error: {type(e).__name__}: {e}\n"
+              "this is a bug in mechc, not in your spec; rerun with MECHC_DEBUG=1 for the traceback "
+              "and report it with the spec", file=sys.stderr)
+        return EXIT_INVALID
 
 
 def _check(args, err: Console) -> int:
