@@ -276,7 +276,9 @@ def _pretty_expected(expected: set[str]) -> str:
             names.append(f"'{pat.value}'" if pat.type == "str" else term)
         except KeyError:
             names.append(term)
-    names = sorted(set(names))
+    # closing brackets and separators first: they are what a user most often left out
+    first = ("'}'", "')'", "']'", "','")
+    names = sorted(set(names), key=lambda x: (first.index(x) if x in first else len(first), x))
     if len(names) > 8:
         names = names[:8] + ["..."]
     return ", ".join(names)

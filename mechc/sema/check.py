@@ -86,6 +86,11 @@ class DefInfo:
     type_read: Span | None = None
 
 
+def _count(k: int, word: str) -> str:
+    plural = {"index": "indices"}.get(word, word + "s")
+    return f"{k} {word if k == 1 else plural}"
+
+
 def _fmt(x) -> str:
     if isinstance(x, Fraction):
         return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
@@ -494,7 +499,7 @@ class Checker:
                     self.fail(d.dist.span, f"unknown distribution '{dist}'",
                               did_you_mean(dist, DISTS) or "known: uniform, exponential(rate), normal(mean, sd)")
                 if len(d.dist.args) != DISTS[dist]:
-                    self.fail(d.dist.span, f"{dist} takes {DISTS[dist]} argument(s), got {len(d.dist.args)}")
+                    self.fail(d.dist.span, f"{dist} takes {_count(DISTS[dist], 'argument')}, got {len(d.dist.args)}")
                 args = tuple(self._num(self.const(a, "a distribution parameter"), a) for a in d.dist.args)
                 if dist == "exponential" and args[0] <= 0 or dist == "normal" and args[1] <= 0:
                     self.fail(d.dist.span, f"{dist}: the rate / standard deviation must be positive")
@@ -713,7 +718,7 @@ class Checker:
             nitems = 1 if self.item_set is not None else 0
             if len(e.args) != 1 + nitems:
                 shape = f"{n}[{self.agent_var}" + (", k]" if nitems else "]")
-                self.fail(e.span, f"'{n}' takes {1 + nitems} index(es), got {len(e.args)}", f"write {shape}")
+                self.fail(e.span, f"'{n}' takes {_count(1 + nitems, 'index')}, got {len(e.args)}", f"write {shape}")
             agent = self.check_arg(e.args[0], env, self.agents, f"the agent index of '{n}'")
             items = [self.check_arg(a, env, self.item_set, f"the item index of '{n}'") for a in e.args[1:]]
             if n == self.type_name:
@@ -734,7 +739,7 @@ class Checker:
                     return self.subscript(e, self.sets[d.vtype.key], DefRef(Str(n)), env)
                 self.fail(e.span, f"'{n}' is not indexed", f"write just '{n}'")
             if len(e.args) != len(info.index):
-                self.fail(e.span, f"'{n}' takes {len(info.index)} index(es), got {len(e.args)}",
+                self.fail(e.span, f"'{n}' takes {_count(len(info.index), 'index')}, got {len(e.args)}",
                           f"'{n}' is defined at line {info.node.span.line} as {n}[{', '.join(x for x, _ in info.index)}]")
             args = [self.check_arg(a, env, fs, f"index {k + 1} of '{n}'") for k, (a, (_, fs)) in
                     enumerate(zip(e.args, info.index, strict=True))]
@@ -894,7 +899,10 @@ class Checker:
         tb, b = self.lx(e.right, env)
         if e.op in ("==", "!="):
             if not comparable_eq(ta, tb):
-                self.fail(e.span, f"cannot compare {ta} with {tb}")
+                hint = None
+                if "elem" in (ta.kind, tb.kind) and (ta.numeric or tb.numeric):
+                    hint = "a symbol compares only with symbols of its own set, e.g. v[i] == High"
+                self.fail(e.span, f"cannot compare {ta} with {tb}", hint)
         else:
             for t, side in ((ta, e.left), (tb, e.right)):
                 if not t.numeric:
@@ -954,7 +962,7 @@ class Checker:
                     continue
                 arity, needs = PROPERTIES[name]
                 if len(p.args) != arity:
-                    self.err(p.span, f"{name} takes {arity} argument(s), got {len(p.args)}",
+                    self.err(p.span, f"{name} takes {_count(arity, 'argument')}, got {len(p.args)}",
                              f"write {name}(0.01)" if arity else f"write just {name}")
                     continue
                 try:
@@ -966,7 +974,8 @@ class Checker:
                     continue
                 req = Requirement(name, args, p.span)
                 if req.label in seen:
-                    self.err(p.span, f"{req.label} is required twice", f"first at line {seen[req.label].line}")
+                    first = seen[req.label]
+                    self.err(p.span, f"{req.label} is required twice", f"first at line {first.line}, column {first.col}")
                     continue
                 seen[req.label] = p.span
                 missing = self.missing(needs)
