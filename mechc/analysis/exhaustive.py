@@ -27,9 +27,10 @@ from ..model.evaluate import Evaluation, isnan
 from ..model.model import Model, Requirement, _fmt
 from ..model.nodes import DefRef, make_aggregate
 from ..report import Counterexample, Metric, PropertyResult, Report
-from .grid import DEFAULT_GRID, AgentGrid, grids
+from .grid import DEFAULT_GRID, AgentGrid, grids, space_sizes
 
 TOL = 1e-9
+MAX_TYPES_PER_AGENT = 2_000_000
 EXACT_CELL_LIMIT = 200_000
 EXACT_RECHECK_LIMIT = 200_000
 MISREPORT_PROPS = ("dsic", "eps_dsic")
@@ -58,6 +59,12 @@ class ExhaustiveChecker:
     def __init__(self, model: Model, opts: Options):
         self.model = model
         self.opts = opts
+        sizes = space_sizes(model, opts.grid)
+        if max(sizes) > MAX_TYPES_PER_AGENT or math.prod(sizes) > opts.max_cells:
+            raise ResourceLimit(
+                f"the type spaces have {' x '.join(f'{t:.3g}' for t in sizes)} points "
+                f"({float(math.prod(sizes)):.3g} report profiles); the limit is {opts.max_cells:.3g} cells and "
+                f"{MAX_TYPES_PER_AGENT:,} types per agent", "--max-cells (or a smaller --grid)")
         self.grids: list[AgentGrid] = grids(model, opts.grid)
         self.T = [g.size for g in self.grids]
         self.P = math.prod(self.T)

@@ -76,5 +76,14 @@ def agent_grid(ts: TypeSpace, k: int) -> AgentGrid:
     return AgentGrid(values, exact, ep.astype(float), ep, lab)
 
 
+def space_sizes(model: Model, k: int | None) -> list[int]:
+    """Points per agent, computed without building anything (for up-front resource checks)."""
+    out = []
+    for ts in model.type_spaces:
+        per = len(ts.values) if not ts.continuous else (k or DEFAULT_GRID)
+        out.append(per ** (len(ts.items) if ts.items is not None else 1))
+    return out
+
+
 def grids(model: Model, k: int | None) -> list[AgentGrid]:
     return [agent_grid(ts, k or DEFAULT_GRID) for ts in model.type_spaces]

@@ -182,3 +182,19 @@ def test_unchecked_constraints_are_noted():
     assert any("feasibility constraint" in n for n in report.notes)
     report = mechc.check(mechc.load_text(text.replace("require dsic,", "require feasible, dsic,"), "v.mech"))
     assert report.properties[0].name == "feasible" and report.properties[0].verdict == "verified"
+
+
+def test_huge_vector_grids_are_refused_before_building(tmp_path, capsys):
+    spec = tmp_path / "vec.mech"
+    spec.write_text("""mechanism V {
+  set Items = {A, B, C}
+  agents i in 1..2
+  type v[i, k in Items]: real in [0, 1]
+  report b[i] of v[i]
+  x[i] = 1
+  pay[i] = 0
+  utility[i] = v[i, A] * x[i]
+  require dsic
+}""")
+    assert main(["check", str(spec), "--grid", "1000"]) == 3
+    assert "report profiles" in capsys.readouterr().err
