@@ -47,10 +47,6 @@ class Options:
     progress: Callable[[str, float], None] | None = None
 
 
-def _num(v) -> float:
-    return float(v)
-
-
 def _exact_str(v) -> str:
     return _fmt(v) if isinstance(v, Fraction) else repr(float(v))
 
