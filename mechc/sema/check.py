@@ -46,6 +46,9 @@ from .types import BOOL, ERR, INT, NONE, NUM, VType, comparable_eq, unify
 MAX_SET_SIZE = 100_000
 BUILTIN_FUNCS = {"abs": 1, "log": 1, "exp": 1, "sqrt": 1, "min": -2, "max": -2}
 AGGREGATES = {"sum", "prod", "min", "max", "argmax", "argmin", "count", "any", "all", "median"}
+KEYWORDS = {"mechanism", "param", "agents", "set", "type", "report", "of", "outcomes", "require", "measure",
+            "expect", "feasible", "if", "then", "else", "and", "or", "not", "in", "where", "default", "true",
+            "false", "none", "assignments", "int", "real", "bool"}
 RESERVED = set(BUILTIN_FUNCS) | AGGREGATES
 DISTS = {"uniform": 0, "exponential": 1, "normal": 2}
 
@@ -132,6 +135,9 @@ class Checker:
         raise _Err
 
     def declare(self, name: str, kind: str, span: Span) -> bool:
+        if name in KEYWORDS:
+            self.err(span, f"'{name}' is a reserved word of the language", "choose another name")
+            return False
         if name in RESERVED:
             self.err(span, f"'{name}' is a built-in function and cannot be redefined", "choose another name")
             return False
