@@ -18,17 +18,15 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
+from .. import runtime
 from ..errors import EvalError, Span
 from .model import NONE_CODE, FiniteSet, Model
 from .nodes import (
-    DefRef,
     NamedSet,
     NoneConst,
     RangeSet,
     ReportVal,
 )
-
-TIE_RTOL = 1e-9
 
 
 def _is_scalar(x) -> bool:
@@ -150,11 +148,9 @@ class Evaluation:
             k = int(ex)
             if k >= 0:
                 return base**k
-            den = np.asarray(base) ** (-k)
-            zero = den == 0
+            out, zero = runtime.recip(np.asarray(base) ** (-k), self.exact)
             self.note_undefined(e, zero, "division by zero")
-            safe = np.where(zero, 1, den)
-            return np.where(zero, np.nan, (Fraction(1) if self.exact else 1.0) / safe)
+            return out
         with np.errstate(all="ignore"):
             b = np.asarray(self.to_float(base), dtype=float)
             x = self.eval(ex, env)
@@ -239,18 +235,9 @@ class Evaluation:
 
     def _select(self, key, codes, value_of, node):
         """Gather value_of(code) where key == code, for an array-valued index."""
-        key = np.asarray(key)
-        vals = [value_of(c) for c in codes]
-        out = None
-        hit = np.zeros(key.shape, bool)
-        for c, v in zip(codes, vals, strict=True):
-            m = key == c
-            hit = hit | m
-            out = v if out is None else np.where(m, v, out)
-        arr = np.asarray(out)
-        if arr.dtype.kind in "fO":
-            self.note_undefined(node, ~hit, "index out of range")
-            out = np.where(hit, out, np.nan)
+        out, missing = runtime.select([key], [(c,) for c in codes], [value_of(c) for c in codes])
+        if np.asarray(out).dtype.kind in "fO":
+            self.note_undefined(node, missing, "index out of range")
         return out
 
     def _ev__Const(self, e, env):
@@ -263,15 +250,9 @@ class Evaluation:
             return self.ref(name, tuple(int(i) for i in idx))
         d = self.model.defs[name]
         combos = list(itertools.product(*(s.codes for s in d.index_sets)))
-        out, hit = None, None
-        for combo in combos:
-            m = np.logical_and.reduce([np.asarray(i) == c for i, c in zip(idx, combo, strict=True)])
-            v = self._ev_DefRef(DefRef(e.args[0], *(sympy.Integer(c) for c in combo)), env)
-            out = v if out is None else np.where(m, v, out)
-            hit = m if hit is None else hit | m
+        out, missing = runtime.select(idx, combos, [self.ref(name, tuple(int(c) for c in combo)) for combo in combos])
         if np.asarray(out).dtype.kind in "fO":
-            self.note_undefined(e, ~hit, "index out of range")
-            out = np.where(hit, out, np.nan)
+            self.note_undefined(e, missing, "index out of range")
         return out
 
     def ref(self, name: str, codes: tuple = ()):
@@ -304,86 +285,23 @@ class Evaluation:
 
     # ---- aggregates
     def _ev_Aggregate(self, e, env):
-        op = e.op
         code_lists = [self.set_codes(s) for s in e.sets]
         has_where = e.where is not sympy.true
-        masks, bodies, combos = [], [], []
+        masks, bodies, codes = [], [], []
         for combo in itertools.product(*code_lists):
             inner = dict(env)
             inner.update(zip(e.vars, combo, strict=True))
             masks.append(self.eval(e.where, inner) if has_where else True)
             bodies.append(self.eval(e.body, inner) if not isinstance(e.body, NoneConst) else None)
-            combos.append(combo)
-        zero = Fraction(0) if self.exact else 0.0
-        if op == "count":
-            return sum(np.asarray(m, dtype=np.int64) for m in masks)
-        if op == "sum":
-            return sum((np.where(m, b, zero) if has_where else b) for m, b in zip(masks, bodies, strict=True))
-        if op == "prod":
-            out = Fraction(1) if self.exact else 1.0
-            for m, b in zip(masks, bodies, strict=True):
-                out = out * (np.where(m, b, 1) if has_where else b)
-            return out
-        if op == "any":
-            return np.logical_or.reduce([np.logical_and(m, b) for m, b in zip(masks, bodies, strict=True)])
-        if op == "all":
-            return np.logical_and.reduce([np.logical_or(np.logical_not(m), b) for m, b in zip(masks, bodies, strict=True)])
-        # A filter that is a plain bool for every element (e.g. `j != i` with i bound) selects
-        # elements statically: drop the others before any array work.
-        if has_where and all(isinstance(mk, bool | np.bool_) for mk in masks):
-            keep = [k for k, mk in enumerate(masks) if mk]
-            if keep:
-                bodies = [bodies[k] for k in keep]
-                combos = [combos[k] for k in keep]
-                masks = [True] * len(keep)
-                has_where = False
-        if not has_where and op in ("max", "min"):
-            fold = np.maximum if op == "max" else np.minimum
-            out = bodies[0]
-            for b in bodies[1:]:
-                out = fold(out, b)
-            return out
-        # min / max / argmin / argmax / median over the selected elements
-        arrays = np.broadcast_arrays(*[np.asarray(b) for b in bodies], *[np.asarray(m) for m in masks])
-        k = len(bodies)
-        stack = np.stack(arrays[:k])
-        mask = np.stack(arrays[k:]).astype(bool)
-        if stack.dtype.kind in "iub":
-            stack = stack.astype(object if self.exact else float)
-        empty = ~mask.any(axis=0)
-        sign = -1 if op in ("max", "argmax") else 1
-        filled = np.where(mask, stack, sign * np.inf) if has_where else stack
-        if op in ("max", "min"):
-            out = filled.max(axis=0) if op == "max" else filled.min(axis=0)
-        elif op == "median":
-            srt = np.sort(np.where(mask, stack, np.inf), axis=0)
-            pos = np.maximum((mask.sum(axis=0) - 1) // 2, 0)
-            out = np.take_along_axis(srt, pos[None], axis=0)[0]
-        else:
-            best = filled.max(axis=0) if op == "argmax" else filled.min(axis=0)
-            if not has_where:
-                mask = True
-            if self.exact:
-                cand = mask & (filled == best)
-            else:
-                tol = TIE_RTOL * np.maximum(1.0, np.abs(np.where(np.isfinite(best), best, 0.0)))
-                cand = mask & (np.abs(filled - best) <= tol)
-            first = np.argmax(cand, axis=0)
-            codes = np.array([c[0] for c in combos], dtype=np.int64)
-            out = codes[first]
-            if np.any(empty):
-                if isinstance(e.default, NoneConst):
-                    span = self.model.extra.get("spans", {}).get(e)
-                    raise EvalError(f"{op} over an empty set (the 'where' filter selects nothing)", span,
-                                    "add a default: argmax(j in S where ..., body, default VALUE)")
-                out = np.where(empty, self.eval(e.default, env), out)
-            return out if out.ndim else out.item()
-        if np.any(empty):
-            if isinstance(e.default, NoneConst):
-                self.note_undefined(e, empty, f"{op} over an empty set")
-                out = np.where(empty, np.nan, out)
-            else:
-                out = np.where(empty, self.eval(e.default, env), out)
+            codes.append(combo[0])
+        default = None if isinstance(e.default, NoneConst) else (lambda: self.eval(e.default, env))
+        try:
+            out, undefined = runtime.aggregate(e.op, masks, bodies, codes, has_where, default, self.exact)
+        except runtime.EmptyAggregate as err:
+            raise EvalError(str(err), self.model.extra.get("spans", {}).get(e),
+                            "add a default: argmax(j in S where ..., body, default VALUE)") from None
+        if undefined is not None:
+            self.note_undefined(e, undefined, f"{e.op} over an empty set")
         return out
 
 
