@@ -102,9 +102,9 @@ class Evaluation:
 
     def _ev_ParamSymbol(self, e, env):
         ptype, value = self.model.params[e.name]
-        if ptype == "bool":
+        if ptype == "bool" or self.exact:
             return value
-        return value if self.exact or ptype == "int" else float(value)
+        return int(value) if ptype == "int" else float(value)
 
     def _ev_IndexVar(self, e, env):
         return env[e]
@@ -123,7 +123,10 @@ class Evaluation:
         if not self.exact:
             shape = np.broadcast_shapes(*(np.shape(v) for v in vals))
             dtype = np.result_type(*vals)
-            for k, (node, v) in enumerate(zip(e.args, vals, strict=True)):
+            # two operands commute exactly in IEEE arithmetic; with more, only the first may hold the
+            # accumulator so the association stays left to right (as generated code computes it)
+            candidates = enumerate(zip(e.args, vals, strict=True)) if len(vals) == 2 else [(0, (e.args[0], vals[0]))]
+            for k, (node, v) in candidates:
                 if (isinstance(node, sympy.Add | sympy.Mul) and isinstance(v, np.ndarray)
                         and v.shape == shape and v.dtype == dtype):
                     out = vals.pop(k)

@@ -138,6 +138,8 @@ class Model:
     outcomes: dict[str, FiniteSet]
     welfare: tuple[sympy.Basic, sympy.Basic] | None = None  # (at choice, best over outcomes)
     transcendental: bool = False  # uses exp/log/sqrt/non-integer powers: no exact arithmetic
+    set_defs: dict = field(default_factory=dict)  # set name -> symbolic description (for codegen)
+    generic_space: TypeSpace | None = None  # the space declared for every agent (type v[i] ...)
     span: Span | None = None
     extra: dict = field(default_factory=dict)
 

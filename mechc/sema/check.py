@@ -7,7 +7,6 @@ ErrorSink with its span; the walk goes on with an error type so one mistake is r
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -15,7 +14,7 @@ from fractions import Fraction
 import sympy
 from sympy.core.symbol import Str
 
-from .. import ast
+from .. import ast, runtime
 from ..errors import ErrorSink, Span, did_you_mean
 from ..model.model import (
     NONE_CODE,
@@ -125,6 +124,8 @@ class Checker:
         self._deps: set[str] | None = None
         self._type_read: Span | None = None
         self.spans: dict = {}
+        self.set_defs: dict = {}
+        self.generic_space: TypeSpace | None = None
 
     # ------------------------------------------------------------------ helpers
     def err(self, span: Span | None, msg: str, hint: str | None = None) -> None:
@@ -217,6 +218,7 @@ class Checker:
             utility=utility, utility_var=uvar, requirements=tuple(requirements), measures=tuple(measures),
             constraints=tuple(constraints), outcomes=self.outcomes, welfare=welfare,
             transcendental=self.transcendental, span=self.mech.span, extra={"spans": self.spans},
+            set_defs=self.set_defs, generic_space=self.generic_space,
         )
 
     # ------------------------------------------------------------------ constants
@@ -339,7 +341,10 @@ class Checker:
             if hi - lo + 1 > MAX_SET_SIZE:
                 self.fail(s.span, f"range {lo}..{hi} has {hi - lo + 1} elements; the limit is {MAX_SET_SIZE}")
             els = tuple(range(lo, hi + 1))
-            return FiniteSet(name or f"{lo}..{hi}", "int", els, els)
+            lo_s, hi_s = self.lx(s.lo, {})[1], self.lx(s.hi, {})[1]
+            fs = FiniteSet(name or f"{lo_s}..{hi_s}".replace(" ", ""), "int", els, els)
+            self.set_defs.setdefault(fs.name, ("range", lo_s, hi_s))
+            return fs
         if isinstance(s, ast.SymbolSet):
             set_name = name or "{" + ", ".join(s.names) + "}"
             owners = {self.symbols[x][1] for x in s.names if x in self.symbols}
@@ -348,6 +353,7 @@ class Checker:
                 # an inline reordering or subset of a declared set: same elements, same type
                 if len(set(s.names)) != len(s.names):
                     self.fail(s.span, "a symbol appears twice in this set")
+                self.set_defs.setdefault(set_name, ("symbols", tuple(s.names)))
                 return FiniteSet(set_name, "sym", tuple(s.names), tuple(self.symbols[x][0] for x in s.names),
                                  key=owners.pop())
             codes = []
@@ -364,13 +370,18 @@ class Checker:
                 codes.append(self.symbols[sym][0])
             if len(set(codes)) != len(codes):
                 self.fail(s.span, "a symbol appears twice in this set")
+            self.set_defs.setdefault(set_name, ("symbols", tuple(s.names)))
             return FiniteSet(set_name, "sym", tuple(s.names), tuple(codes))
         if isinstance(s, ast.NumberSet):
             if len(set(s.values)) != len(s.values):
                 self.fail(s.span, "a number appears twice in this set")
-            return FiniteSet(name or "{" + ", ".join(_fmt(v) for v in s.values) + "}", "num", s.values, s.values)
+            fs = FiniteSet(name or "{" + ", ".join(_fmt(v) for v in s.values) + "}", "num", s.values, s.values)
+            self.set_defs.setdefault(fs.name, ("numbers", s.values))
+            return fs
         if isinstance(s, ast.SetName):
             if s.name in self.sets:
+                if name is not None and name != s.name:  # `set B = A`: an alias
+                    self.set_defs.setdefault(name, ("alias", s.name))
                 return self.sets[s.name]
             if self.agents is not None and s.name == self.agents.name:
                 return self.agents
@@ -385,10 +396,11 @@ class Checker:
             size = len(opts) ** len(items)
             if size > MAX_SET_SIZE:
                 self.fail(s.span, f"assignments has {size} outcomes; the limit is {MAX_SET_SIZE}")
-            opts = ([NONE_CODE] if s.allow_none else []) + list(to.codes)
-            els = tuple(itertools.product(opts, repeat=len(items)))
-            return FiniteSet(name or "assignments", "outcome", els, tuple(range(len(els))),
-                             items=items, to=to, allow_none=s.allow_none)
+            els = tuple(runtime.assignments(items.codes, to.codes, s.allow_none))
+            fs = FiniteSet(name or f"assignments({items.name}, {to.name})", "outcome", els, tuple(range(len(els))),
+                           items=items, to=to, allow_none=s.allow_none)
+            self.set_defs.setdefault(fs.name, ("assignments", items.name, to.name, s.allow_none))
+            return fs
         raise AssertionError(s)
 
     def elem_type(self, fs: FiniteSet) -> VType:
@@ -443,6 +455,7 @@ class Checker:
                 self.err(d.span, f"all declarations of '{name}' must have the same item indices")
             items_seen = items
             if d.agent == self.agent_var:
+                self.generic_space = ts
                 if generic is not None:
                     self.err(d.span, f"'{name}[{d.agent}]' is declared twice")
                 generic = ts
