@@ -68,6 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--max-memory", type=float, default=4.0, metavar="GB",
                    help="refuse checks needing more than GB gibibytes of arrays (default 4)")
     c.add_argument("-o", "--output", default=None, help="write the report to this file instead of stdout")
+    k = sub.add_parser("compile", help="emit a standalone Python module and its property tests")
+    k.add_argument("file", help="the .mech spec")
+    k.add_argument("-o", "--output", default="build", metavar="DIR", help="output directory (default: build)")
+    k.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
+                   help="override a parameter (the compiled default; still a keyword argument)")
+    k.add_argument("--grid", type=_grid, default=None, metavar="K", help="grid for the compile-time check")
+    k.add_argument("--mechanism", default=None, help="which mechanism of a multi-mechanism file")
+    k.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if the files on disk differ from what would be generated")
+    k.add_argument("--no-verify", action="store_true",
+                   help="skip the compile-time property check (no verdicts, no pinned counterexamples)")
     return p
 
 
@@ -75,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True, highlight=False)
     try:
-        return _check(args, err)
+        return _compile(args, err) if args.command == "compile" else _check(args, err)
     except KeyboardInterrupt:
         print("mechc: interrupted", file=sys.stderr)
         return 130
@@ -129,6 +140,54 @@ def _check(args, err: Console) -> int:
                           highlight=False, soft_wrap=True)
         to_text(report, console)
     return report.exit_code
+
+
+def _compile(args, err: Console) -> int:
+    from .codegen import generate
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        err.print(f"mechc: error: cannot read {args.file}: {getattr(e, 'strerror', None) or e}", markup=False)
+        return EXIT_INVALID
+    sources = {args.file: text}
+    report = None
+    try:
+        model = load_text(text, args.file, dict(args.param), args.mechanism)
+        if not args.no_verify:
+            try:
+                checker = ExhaustiveChecker(model, Options(grid=args.grid))
+                checker.check_limits()
+                report = _run_with_progress(checker, err)
+            except ResourceLimit as e:
+                print(f"mechc: warning: properties not checked at compile time: {e}", file=sys.stderr)
+        files = generate(model, report, text, args.file).files()
+    except SpecErrors as e:
+        for x in e.errors:
+            print(render(x, sources), file=sys.stderr)
+        print(f"{len(e.errors)} error{'s' if len(e.errors) > 1 else ''} in {args.file}", file=sys.stderr)
+        return EXIT_INVALID
+    except EvalError as e:
+        print(render(SpecError(e.span, str(e), e.hint), sources), file=sys.stderr)
+        return EXIT_INVALID
+    out = Path(args.output)
+    if args.check:
+        stale = [name for name, content in files.items()
+                 if not (out / name).is_file() or (out / name).read_text(encoding="utf-8") != content]
+        for name in stale:
+            print(f"mechc: {out / name} is out of date with {args.file}", file=sys.stderr)
+        return 1 if stale else EXIT_OK
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (out / name).write_text(content, encoding="utf-8")
+        print(f"wrote {out / name}")
+    if report is not None:
+        for p in report.properties:
+            if p.verdict == "violated":
+                print(f"mechc: warning: {p.name} is violated; test_{files and next(iter(files))[:-3]}.py will "
+                      f"fail with the counterexample ({p.counterexample.summary})", file=sys.stderr)
+    return EXIT_OK
 
 
 def _run_with_progress(checker: ExhaustiveChecker, err: Console):
