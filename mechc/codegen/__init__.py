@@ -141,6 +141,15 @@ def generate(model: Model, report: Report | None, source: str | None = None,
         pyt = {"int": "int", "real": "float", "bool": "bool"}[ptype]
         default = repr(bool(value)) if ptype == "bool" else (str(int(value)) if ptype == "int" else repr(float(value)))
         params.append({"name": sanitize(pname), "type": pyt, "default": default})
+    sig = ", ".join(f"{q['name']}: {q['type']} = {q['default']}" for q in params)
+    call = ", ".join(f"{q['name']}={q['name']}" for q in params)
+    field_kinds = {}
+    for dname, d in model.defs.items():
+        if d.vtype.kind == "elem":
+            field_kinds[sanitize(dname)] = "symbol"
+        elif d.vtype.kind == "outcome":
+            oset = model.sets[d.vtype.key]
+            field_kinds[sanitize(dname)] = (set_method(oset.name) + "_table", oset.to.kind == "sym")
     ts0 = model.type_spaces[0]
     per_agent = [(code, _space(ts)) for code, ts in zip(model.agents.codes, model.type_spaces, strict=True)
                  if model.generic_space is None or ts != model.generic_space]
@@ -154,6 +163,9 @@ def generate(model: Model, report: Report | None, source: str | None = None,
         "symbolic_types": ts0.symbolic,
         "items": tup(str(c) for c in ts0.items.codes) if ts0.items is not None else "()",
         "params": params, "agent_set": set_method(model.agents.name),
+        "kwsig": f"*, {sig}" if sig else "", "kwsig_tail": f", *, {sig}" if sig else "",
+        "kwcall": call, "kwcall_tail": f", {call}" if call else "",
+        "field_kinds": "{" + ", ".join(f"{k!r}: {v!r}" for k, v in field_kinds.items()) + "}",
         "item_set": set_method(ts0.items.name) if ts0.items is not None else None,
         "type_reading": "{" + ", ".join(repr(sanitize(n)) for n, d in model.defs.items() if d.reads_types) + "}"
         if any(d.reads_types for d in model.defs.values()) else "",
@@ -185,8 +197,8 @@ def _module_docstring(model: Model, report: Report | None, spec_path: str) -> st
         lines.append(f"Type spaces: {report.space}.")
     else:
         lines.append("Properties were not checked at compile time.")
-    lines += ["", "Entry points: evaluate(reports, types=None, **params) on many profiles (numpy arrays),",
-              "run(reports, types=None, **params) on one profile. Requires numpy only."]
+    lines += ["", "Entry points: evaluate(reports, types=None, *, <parameters>) on many profiles (numpy",
+              "arrays), run(reports, types=None, *, <parameters>) on one profile. Requires numpy only."]
     return '"""' + docstring("\n".join(lines)) + '\n"""'
 
 

@@ -175,3 +175,13 @@ def test_names_are_sanitised_and_params_are_keyword_arguments(tmp_path):
     assert mod.evaluate([[1, 1]], print_=2.0).x.tolist() == [[0, 0]]
     with pytest.raises(ValueError, match="agent 2 has 0.5"):
         mod.run([1, 0.5])
+
+
+def test_run_decodes_symbols_and_assignments(built):
+    vcg = load_module(built / "vcg_combinatorial.py")
+    # bidder 1 values A at 2, bidder 2 values B at 2: A -> 1, B -> 2; Clarke payments 1 and 0
+    assert vcg.run([[2, 0], [1, 2]]) == vcg.Result(choice=(1, 2), pay=(1.0, 0.0), utility=None)
+    assert vcg.run([[0, 0], [0, 0]]).choice == (None, None)  # ties: first outcome, nobody first
+    posted = load_module(built / "bilateral_posted.py")
+    assert posted.run([0.75, 0.25]).choice == "Trade"
+    assert posted.run([0.25, 0.5], p=0.4).choice == "NoTrade"
