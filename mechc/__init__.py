@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .analysis import Options
-from .analysis.exhaustive import check_exhaustive
+from .analysis import check as _check
 from .errors import EvalError, MechError, ResourceLimit, SpecError, SpecErrors
 from .model import Model
 from .parse import parse
@@ -35,7 +35,7 @@ def load(path: str | Path, params: dict[str, str] | None = None, mechanism: str 
 
 def check(model: Model, **options) -> Report:
     """Check every property the spec requires; returns a Report (verdicts, counterexamples, metrics)."""
-    return check_exhaustive(model, Options(**options))
+    return _check(model, Options(**options))
 
 
 __all__ = ["EvalError", "MechError", "Model", "Options", "Report", "ResourceLimit", "SpecError", "SpecErrors",

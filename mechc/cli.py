@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__, load_text
-from .analysis import Options
+from .analysis import METHODS, Options
+from .analysis import check as check_model
 from .analysis.exhaustive import ExhaustiveChecker
 from .errors import EvalError, ResourceLimit, SpecError, SpecErrors, render
 from .render import to_json, to_text
@@ -61,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="points per real interval (default 21); a grid gives passed-search, not a proof")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--mechanism", default=None, help="which mechanism of a multi-mechanism file")
+    c.add_argument("--method", choices=METHODS, default="auto",
+                   help="auto: exhaustive on finite spaces, z3 proofs (then a grid) on intervals; "
+                        "exhaustive: enumeration/grid only; smt: z3 only")
+    c.add_argument("--timeout", type=float, default=10.0, metavar="S", help="z3 time limit per property (default 10)")
     c.add_argument("--exact", choices=("auto", "always", "never"), default="auto",
                    help="exact rational arithmetic: auto (small spaces), always, never")
     c.add_argument("--max-cells", type=float, default=4e9, metavar="N",
@@ -109,10 +114,10 @@ def _check(args, err: Console) -> int:
     sources = {args.file: text}
     try:
         model = load_text(text, args.file, dict(args.param), args.mechanism)
-        opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact)
-        checker = ExhaustiveChecker(model, opts)
-        checker.check_limits()
-        report = _run_with_progress(checker, err)
+        opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
+                       method=args.method, timeout=args.timeout)
+        ExhaustiveChecker(model, opts).check_limits()
+        report = _run_with_progress(lambda: check_model(model, opts), opts, err)
     except SpecErrors as e:
         for x in e.errors:
             print(render(x, sources), file=sys.stderr)
@@ -157,9 +162,9 @@ def _compile(args, err: Console) -> int:
         model = load_text(text, args.file, dict(args.param), args.mechanism)
         if not args.no_verify:
             try:
-                checker = ExhaustiveChecker(model, Options(grid=args.grid))
-                checker.check_limits()
-                report = _run_with_progress(checker, err)
+                opts = Options(grid=args.grid)
+                ExhaustiveChecker(model, opts).check_limits()
+                report = _run_with_progress(lambda: check_model(model, opts), opts, err)
             except ResourceLimit as e:
                 print(f"mechc: warning: properties not checked at compile time: {e}", file=sys.stderr)
         files = generate(model, report, text, args.file).files()
@@ -190,10 +195,10 @@ def _compile(args, err: Console) -> int:
     return EXIT_OK
 
 
-def _run_with_progress(checker: ExhaustiveChecker, err: Console):
-    """Run the checker; show a progress bar on stderr when it takes more than a second on a terminal."""
+def _run_with_progress(run, opts: Options, err: Console):
+    """Run a check; show a progress bar on stderr when it takes more than a second on a terminal."""
     if not err.is_terminal:
-        return checker.run()
+        return run()
     start = time.monotonic()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
                         transient=True)
@@ -207,9 +212,9 @@ def _run_with_progress(checker: ExhaustiveChecker, err: Console):
         if task is not None:
             progress.update(task, completed=frac, description=stage)
 
-    checker.opts.progress = update
+    opts.progress = update
     try:
-        return checker.run()
+        return run()
     finally:
         if task is not None:
             progress.stop()

@@ -27,7 +27,7 @@ from ..model.evaluate import Evaluation, isnan
 from ..model.model import Model, Requirement, _fmt
 from ..model.nodes import DefRef, make_aggregate
 from ..report import Counterexample, Metric, PropertyResult, Report
-from .grid import DEFAULT_GRID, AgentGrid, grids, space_sizes
+from .grid import AgentGrid, default_grid, grids, space_sizes
 
 TOL = 1e-9
 MAX_TYPES_PER_AGENT = 2_000_000
@@ -45,6 +45,8 @@ class Options:
     exact: str = "auto"  # auto | always | never
     chunk_cells: int = 1 << 21
     progress: Callable[[str, float], None] | None = None
+    method: str = "auto"  # auto | exhaustive | smt
+    timeout: float = 10.0  # seconds per property for the SMT back end
 
 
 def _exact_str(v) -> str:
@@ -55,13 +57,14 @@ class ExhaustiveChecker:
     def __init__(self, model: Model, opts: Options):
         self.model = model
         self.opts = opts
-        sizes = space_sizes(model, opts.grid)
+        self.k = opts.grid or default_grid(model)  # points per real dimension
+        sizes = space_sizes(model, self.k)
         if max(sizes) > MAX_TYPES_PER_AGENT or math.prod(sizes) > opts.max_cells:
             raise ResourceLimit(
                 f"the type spaces have {' x '.join(f'{t:.3g}' for t in sizes)} points "
                 f"({float(math.prod(sizes)):.3g} report profiles); the limit is {opts.max_cells:.3g} cells and "
                 f"{MAX_TYPES_PER_AGENT:,} types per agent", "--max-cells (or a smaller --grid)")
-        self.grids: list[AgentGrid] = grids(model, opts.grid)
+        self.grids: list[AgentGrid] = grids(model, self.k)
         self.T = [g.size for g in self.grids]
         self.P = math.prod(self.T)
         self.n = model.n_agents
@@ -123,8 +126,8 @@ class ExhaustiveChecker:
         parts = []
         for ts in self.model.type_spaces:
             if ts.continuous:
-                k = self.opts.grid or DEFAULT_GRID
-                s = f"grid of {k} points on {ts.describe()}"
+                k = self.k
+                s = f"{ts.describe()} (grid of {k} points for measures and grid checks)"
             else:
                 s = ts.describe()
             if ts.items is not None:
@@ -140,7 +143,7 @@ class ExhaustiveChecker:
         if self.model.finite:
             method = "exhaustive"
         else:
-            method = f"grid-{self.opts.grid or DEFAULT_GRID}"
+            method = f"grid-{self.k}"
         arith = "exact rational arithmetic" if self.exact else f"float64, tolerance {TOL:g} (relative)"
         return method, arith
 
@@ -151,7 +154,7 @@ class ExhaustiveChecker:
         method, arith = self.method_text()
         if self.model.finite:
             return f"holds on all {what}; {arith}"
-        return (f"no violation on the {self.opts.grid or DEFAULT_GRID}-point grid per type dimension "
+        return (f"no violation on the {self.k}-point grid per type dimension "
                 f"({what}); {arith}; a grid is not a proof over the interval")
 
     # ------------------------------------------------------------------ labels
@@ -433,13 +436,13 @@ class ExhaustiveChecker:
             v = kept["measures"][ms.name]
             how = "exact expectation under the prior" if self.exact else "expectation under the prior (float64)"
             if not m.finite:
-                how = f"grid quadrature, {self.opts.grid or DEFAULT_GRID} points per type dimension (trapezoid rule)"
+                how = f"grid quadrature, {self.k} points per type dimension (trapezoid rule)"
             metrics[ms.name] = Metric(float(v), None, _fmt(v) if isinstance(v, Fraction) else None, how)
         notes = []
         if m.constraints and not any(r.name == "feasible" for r in self.reqs):
             notes.append(f"{len(m.constraints)} feasibility constraint(s) declared but not checked: add 'require feasible'")
         if not m.finite and self.opts.grid is None:
-            notes.append(f"real intervals were checked on the default {DEFAULT_GRID}-point grid; choose another with --grid K")
+            notes.append(f"real intervals were checked on the default {self.k}-point grid; choose another with --grid K")
         if not self.reqs:
             notes.append("the spec requires no property: add e.g. 'require dsic'")
         return Report(m.file, m.name, {k: (_fmt(v) if isinstance(v, Fraction) else v) for k, (_, v) in m.params.items()},

@@ -17,6 +17,19 @@ import numpy as np
 from ..model.model import Model, TypeSpace, _fmt
 
 DEFAULT_GRID = 21
+DEFAULT_PROFILES = 1_000_000  # the default grid shrinks (to at least 5 points) to stay near this
+
+
+def default_grid(model: Model) -> int:
+    """21 points per real dimension, fewer when there are many dimensions (at least 5), so that a
+    check with no --grid stays near a million report profiles."""
+    finite = math.prod(len(ts.values) ** (len(ts.items) if ts.items is not None else 1)
+                       for ts in model.type_spaces if not ts.continuous)
+    dims = sum(len(ts.items) if ts.items is not None else 1 for ts in model.type_spaces if ts.continuous)
+    if dims == 0:
+        return DEFAULT_GRID
+    k = int((DEFAULT_PROFILES / max(1, finite)) ** (1 / dims) + 1e-9)
+    return max(5, min(DEFAULT_GRID, k))
 
 
 @dataclass
@@ -80,10 +93,10 @@ def space_sizes(model: Model, k: int | None) -> list[int]:
     """Points per agent, computed without building anything (for up-front resource checks)."""
     out = []
     for ts in model.type_spaces:
-        per = len(ts.values) if not ts.continuous else (k or DEFAULT_GRID)
+        per = len(ts.values) if not ts.continuous else (k or default_grid(model))
         out.append(per ** (len(ts.items) if ts.items is not None else 1))
     return out
 
 
 def grids(model: Model, k: int | None) -> list[AgentGrid]:
-    return [agent_grid(ts, k or DEFAULT_GRID) for ts in model.type_spaces]
+    return [agent_grid(ts, k or default_grid(model)) for ts in model.type_spaces]

@@ -16,15 +16,20 @@ EXPECTED = {
     "gsp": {"dsic": "violated", "ex_post_ir": "verified"},
     "vcg_combinatorial": {"dsic": "verified", "efficient": "verified", "ex_post_ir": "verified",
                           "no_positive_transfers": "verified", "weak_budget_balance": "verified"},
-    "posted_price": {"dsic": "passed-search", "ex_post_ir": "passed-search",
-                     "no_positive_transfers": "passed-search", "monotone": "passed-search"},
+    "posted_price": {"dsic": "proved", "ex_post_ir": "proved", "no_positive_transfers": "proved",
+                     "monotone": "proved"},
     "bilateral_vcg": {"dsic": "verified", "efficient": "verified", "ex_post_ir": "verified",
                       "weak_budget_balance": "violated"},
     "bilateral_posted": {"dsic": "verified", "ex_post_ir": "verified", "strong_budget_balance": "verified",
                          "efficient": "violated"},
     "median_voter": {"dsic": "verified"},
     "all_pay": {"dsic": "violated", "ex_post_ir": "violated"},
-    "myerson_optimal": {"dsic": "passed-search", "ex_post_ir": "passed-search", "monotone": "passed-search"},
+    "myerson_optimal": {"dsic": "proved", "ex_post_ir": "proved", "monotone": "proved"},
+    "second_price_interval": {"dsic": "proved", "ex_post_ir": "proved", "no_positive_transfers": "proved",
+                              "monotone": "proved"},
+    "first_price_interval": {"dsic": "violated", "ex_post_ir": "proved"},
+    "gsp_interval": {"dsic": "violated", "ex_post_ir": "proved"},
+    "vcg_interval": {"dsic": "proved", "efficient": "proved", "ex_post_ir": "proved", "no_positive_transfers": "proved"},
 }
 
 
