@@ -63,8 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--mechanism", default=None, help="which mechanism of a multi-mechanism file")
     c.add_argument("--method", choices=METHODS, default="auto",
-                   help="auto: exhaustive on finite spaces, z3 proofs (then a grid) on intervals; "
-                        "exhaustive: enumeration/grid only; smt: z3 only")
+                   help="auto: exhaustive on finite spaces; on intervals z3 proofs, then a grid and a regret "
+                        "search for what z3 leaves open; exhaustive: enumeration/grid only; smt: z3 only; "
+                        "search: regret search only")
+    c.add_argument("--seed", type=int, default=0, help="seed of the regret search (default 0)")
     c.add_argument("--timeout", type=float, default=10.0, metavar="S", help="z3 time limit per property (default 10)")
     c.add_argument("--exact", choices=("auto", "always", "never"), default="auto",
                    help="exact rational arithmetic: auto (small spaces), always, never")
@@ -115,7 +117,7 @@ def _check(args, err: Console) -> int:
     try:
         model = load_text(text, args.file, dict(args.param), args.mechanism)
         opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
-                       method=args.method, timeout=args.timeout)
+                       method=args.method, timeout=args.timeout, seed=args.seed)
         ExhaustiveChecker(model, opts).check_limits()
         report = _run_with_progress(lambda: check_model(model, opts), opts, err)
     except SpecErrors as e:

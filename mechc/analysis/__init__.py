@@ -17,38 +17,73 @@ from ..model.model import Model, _fmt
 from ..report import PropertyResult, Report
 from .exhaustive import ExhaustiveChecker, Options, check_exhaustive
 from .grid import default_grid
+from .search import SearchOptions, check_search
 from .smt import check_smt
 
-METHODS = ("auto", "exhaustive", "smt")
+METHODS = ("auto", "exhaustive", "smt", "search")
 
 
 def check(model: Model, opts: Options | None = None) -> Report:
     opts = opts or Options()
     if opts.method == "exhaustive" or (opts.method == "auto" and model.finite):
         return check_exhaustive(model, opts)
-    smt = {req.label: check_smt(model, req, opts.timeout) for req in model.requirements}
+    reqs = model.requirements
+    smt = {r.label: check_smt(model, r, opts.timeout) if opts.method in ("auto", "smt") else None for r in reqs}
     decided = {k for k, r in smt.items() if r is not None and r.verdict in ("proved", "violated")}
-    if opts.method == "smt":
-        rest = ()  # every verdict comes from SMT; a grid run only supplies the metrics
-    else:
-        rest = tuple(r for r in model.requirements if r.label not in decided)
+    pending = [r for r in reqs if r.label not in decided]
+    searched = {r.label: check_search(model, r, SearchOptions(seed=opts.seed)) if opts.method in ("auto", "search")
+                else None for r in pending}
+    rest = tuple(pending) if opts.method == "auto" else ()  # smt/search alone: a grid only for the metrics
     grid = ExhaustiveChecker(dataclasses.replace(model, requirements=rest), opts).run() \
         if (rest or model.measures) else _empty_report(model, opts)
     by_label = {p.name: p for p in grid.properties}
+    metrics = dict(grid.metrics)
     props = []
-    for r in model.requirements:
-        if opts.method == "smt":
-            p = smt[r.label] or PropertyResult(r.label, "unknown", "smt",
-                                               f"the SMT back end does not decide {r.name}; try --method auto")
-        else:
-            p = _combine(smt[r.label], by_label[r.label]) if r.label in by_label else smt[r.label]
+    for r in reqs:
+        found = searched.get(r.label)
+        if found is not None:
+            metrics.update(found[1])
+        p = _combine(smt[r.label], by_label.get(r.label), found[0] if found else None, opts.method, r)
         p.line = r.span.line
         props.append(p)
     notes = [n for n in grid.notes if "default" not in n or any(p.method.startswith("grid") for p in props)]
     if not rest and model.measures and any("default" in n for n in grid.notes):
         notes.append("measures were computed on the default grid; choose another with --grid K")
-    notes = [n for n in notes if "requires no property" not in n or not model.requirements]
-    return dataclasses.replace(grid, properties=props, notes=sorted(set(notes), key=notes.index))
+    notes = [n for n in notes if "requires no property" not in n or not reqs]
+    return dataclasses.replace(grid, properties=props, metrics=metrics, notes=sorted(set(notes), key=notes.index))
+
+
+def _combine(smt, grid, search, method, req) -> PropertyResult:
+    """The strongest verdict wins: a proof or an exact counterexample from SMT; else a violation
+    from the grid or the search; else passed-search naming every budget; reasons are kept."""
+    if smt is not None and smt.verdict in ("proved", "violated"):
+        if grid is not None:
+            smt.stats = {**grid.stats, **smt.stats}
+        return smt
+    tried = [x for x in (grid, search) if x is not None]
+    if not tried:
+        if smt is not None:
+            return smt
+        return PropertyResult(req.label, "unknown", method, f"the {method} back end does not decide {req.name}; "
+                                                           "try --method auto")
+    for x in tried:
+        if x.verdict == "violated":
+            chosen = x
+            break
+    else:
+        chosen = grid if grid is not None and search is None else (search if grid is None else grid)
+        if grid is not None and search is not None and grid.verdict == "passed-search":
+            chosen = search
+            chosen.stats = {**grid.stats, **search.stats}
+    parts = []
+    if smt is not None:
+        parts.append(f"smt: {smt.detail}")
+    for x in tried:
+        if x is not chosen:
+            parts.append(f"{x.method}: {x.detail}")
+    if parts:
+        chosen.detail = "; ".join(parts) + f"; {chosen.method}: {chosen.detail}"
+    return chosen
 
 
 def _empty_report(model: Model, opts: Options) -> Report:
@@ -61,17 +96,6 @@ def _empty_report(model: Model, opts: Options) -> Report:
     chk.P = math.prod(chk.T)
     params = {k: (_fmt(v) if isinstance(v, Fraction) else v) for k, (_, v) in model.params.items()}
     return Report(model.file, model.name, params, chk.space_text(), [], {}, [], doc=model.doc)
-
-
-def _combine(smt: PropertyResult | None, grid: PropertyResult) -> PropertyResult:
-    """SMT decides when it can; otherwise the grid's verdict stands, with SMT's reason attached."""
-    if smt is None:
-        return grid
-    if smt.verdict in ("proved", "violated"):
-        smt.stats = {**grid.stats, **smt.stats}
-        return smt
-    grid.detail = f"smt: {smt.detail}; grid: {grid.detail}"
-    return grid
 
 
 __all__ = ["METHODS", "Options", "check", "check_exhaustive"]

@@ -47,6 +47,7 @@ class Options:
     progress: Callable[[str, float], None] | None = None
     method: str = "auto"  # auto | exhaustive | smt
     timeout: float = 10.0  # seconds per property for the SMT back end
+    seed: int = 0  # for the search back end
 
 
 def _exact_str(v) -> str:

@@ -3,6 +3,7 @@ says, the code is ruff-clean, deterministic, and golden files match."""
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,7 +120,7 @@ def test_generated_tests_pass_exactly_where_the_checker_says_the_property_holds(
     for name in SPECS:
         report = mechc.check(mechc.load(ROOT / "specs" / f"{name}.mech"))
         for p in report.properties:
-            test = f"test_{name}.py::test_{p.name}"
+            test = f"test_{name}.py::test_" + re.sub(r"\W", "_", p.name).strip("_")
             expected = "FAILED" if p.verdict == "violated" else "PASSED"
             assert outcomes.get(test) == expected, (test, outcomes.get(test), p.verdict)
 

@@ -29,6 +29,7 @@ EXPECTED = {
                               "monotone": "proved"},
     "first_price_interval": {"dsic": "violated", "ex_post_ir": "proved"},
     "gsp_interval": {"dsic": "violated", "ex_post_ir": "proved"},
+    "capped_second_price": {"dsic": "violated", "eps_dsic(1/10)": "proved", "ex_post_ir": "proved"},
     "vcg_interval": {"dsic": "proved", "efficient": "proved", "ex_post_ir": "proved", "no_positive_transfers": "proved"},
 }
 
