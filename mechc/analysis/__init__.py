@@ -14,13 +14,14 @@ import math
 from fractions import Fraction
 
 from ..model.model import Model, _fmt
-from ..report import PropertyResult, Report
+from ..report import Metric, PropertyResult, Report
 from .exhaustive import ExhaustiveChecker, Options, check_exhaustive
 from .grid import default_grid
 from .search import SearchOptions, check_search
 from .smt import check_smt
+from .symbolic import check_symbolic, closed_form
 
-METHODS = ("auto", "exhaustive", "smt", "search")
+METHODS = ("auto", "exhaustive", "smt", "symbolic", "search")
 
 
 def check(model: Model, opts: Options | None = None) -> Report:
@@ -29,15 +30,30 @@ def check(model: Model, opts: Options | None = None) -> Report:
         return check_exhaustive(model, opts)
     reqs = model.requirements
     smt = {r.label: check_smt(model, r, opts.timeout) if opts.method in ("auto", "smt") else None for r in reqs}
+    for r in reqs:  # a symbolic proof where z3 could not decide (smooth rules with log, exp, ...)
+        if opts.method in ("auto", "symbolic") and (smt[r.label] is None or smt[r.label].verdict == "unknown"):
+            sym = check_symbolic(model, r)
+            if sym is not None and (sym.verdict == "proved" or smt[r.label] is None):
+                if smt[r.label] is not None and sym.verdict == "proved":
+                    sym.detail += f" (smt: {smt[r.label].detail})"
+                smt[r.label] = sym
     decided = {k for k, r in smt.items() if r is not None and r.verdict in ("proved", "violated")}
     pending = [r for r in reqs if r.label not in decided]
     searched = {r.label: check_search(model, r, SearchOptions(seed=opts.seed)) if opts.method in ("auto", "search")
                 else None for r in pending}
-    rest = tuple(pending) if opts.method == "auto" else ()  # smt/search alone: a grid only for the metrics
+    rest = tuple(pending) if opts.method == "auto" else ()  # one back end alone: a grid only for the metrics
     grid = ExhaustiveChecker(dataclasses.replace(model, requirements=rest), opts).run() \
         if (rest or model.measures) else _empty_report(model, opts)
     by_label = {p.name: p for p in grid.properties}
     metrics = dict(grid.metrics)
+    for ms in model.measures:
+        exact = closed_form(model, ms.expr) if opts.method in ("auto", "symbolic") else None
+        if exact is not None:
+            approx = metrics.get(ms.name)
+            how = "closed form: sympy integration over the prior"
+            if approx is not None:
+                how += f" (the grid quadrature gave {approx.value:.6g})"
+            metrics[ms.name] = Metric(float(exact), None, str(exact), how)
     props = []
     for r in reqs:
         found = searched.get(r.label)
@@ -82,7 +98,7 @@ def _combine(smt, grid, search, method, req) -> PropertyResult:
         if x is not chosen:
             parts.append(f"{x.method}: {x.detail}")
     if parts:
-        chosen.detail = "; ".join(parts) + f"; {chosen.method}: {chosen.detail}"
+        chosen.detail = "; ".join(parts) + f"; {chosen.detail}"
     return chosen
 
 

@@ -1,0 +1,245 @@
+"""Symbolic back end (sympy): Myerson's characterisation for single-parameter domains.
+
+For each agent the utility is inlined into one closed sympy expression in the agent's true type t
+and the reports b (definitions substituted, aggregates over finite sets unrolled). When it has
+the single-parameter form u = t * X(b) - P(b) with X and P smooth in the agent's own report, the
+mechanism is DSIC if and only if (Myerson 1981)
+
+    X is non-decreasing in b_i, and  P(b) = b_i X(b) - integral_lo^b_i X(z, b_-i) dz + h(b_-i),
+
+equivalently dP/db_i = b_i dX/db_i. Both are checked symbolically (sympy simplification and its
+sign assumptions over non-negative reals), which covers smooth rules with log/exp/sqrt that SMT
+cannot encode. The back end only ever says ``proved``; anything else is left to the others.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy
+
+from ..model.model import Model, Requirement
+from ..model.nodes import NamedSet, NoneConst, RangeSet, ReportVal
+from ..report import PropertyResult
+
+_PIECEWISE = (sympy.Piecewise, sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside)
+
+
+class NotApplicable(Exception):
+    pass
+
+
+class Inliner:
+    """Model expression -> closed sympy expression in symbols for reports and one true type."""
+
+    def __init__(self, model: Model, reports: list, true: dict):
+        self.model = model
+        self.reports = reports  # per agent: a sympy expression (scalar types only)
+        self.true = true  # agent position -> sympy expression
+        self.agent_pos = {c: k for k, c in enumerate(model.agents.codes)}
+        self.memo: dict = {}
+
+    def go(self, e, env):
+        if e.is_Number or e in (sympy.true, sympy.false):
+            return e
+        for cls in type(e).__mro__:
+            fn = getattr(self, "_i_" + cls.__name__, None)
+            if fn is not None:
+                return fn(e, env)
+        if isinstance(e, sympy.Basic) and e.args:
+            return e.func(*[self.go(a, env) for a in e.args])
+        raise NotApplicable(type(e).__name__)
+
+    def _i_ParamSymbol(self, e, env):
+        ptype, value = self.model.params[e.name]
+        return sympy.true if value is True else sympy.false if value is False else sympy.Rational(value)
+
+    def _i_IndexVar(self, e, env):
+        return sympy.Integer(env[e])
+
+    def _i_SymConst(self, e, env):
+        return sympy.Integer(self.model.symbols[e.name])
+
+    def _i_TypeVal(self, e, env):
+        if e.items:
+            raise NotApplicable("vector types")
+        agent = self.go(e.agent, env)
+        if not agent.is_Integer:
+            raise NotApplicable("a computed agent index")
+        pos = self.agent_pos[int(agent)]
+        if not isinstance(e, ReportVal) and pos in self.true:
+            return self.true[pos]
+        return self.reports[pos]
+
+    def _i_DefRef(self, e, env):
+        idx = [self.go(a, env) for a in e.index]
+        if not all(i.is_Integer for i in idx):
+            raise NotApplicable("a computed index")
+        key = (e.name, tuple(int(i) for i in idx))
+        if key not in self.memo:
+            d = self.model.defs[e.name]
+            self.memo[key] = self.go(d.body, dict(zip(d.index_vars, key[1], strict=True)))
+        return self.memo[key]
+
+    def _codes(self, s):
+        if isinstance(s, NamedSet):
+            return self.model.sets[s.name].codes
+        if isinstance(s, RangeSet):
+            lo, hi = (int(self.go(b, {})) for b in s.args)
+            return tuple(range(lo, hi + 1))
+        raise NotApplicable("set")
+
+    def _i_Aggregate(self, e, env):
+        op = e.op
+        items = []
+        for combo in itertools.product(*(self._codes(s) for s in e.sets)):
+            inner = dict(env)
+            inner.update(zip(e.vars, combo, strict=True))
+            m = self.go(e.where, inner) if e.where is not sympy.true else sympy.true
+            if m is sympy.false:
+                continue
+            body = None if isinstance(e.body, NoneConst) else self.go(e.body, inner)
+            items.append((m, body, combo[0]))
+        if op == "sum":
+            return sympy.Add(*[b if m is sympy.true else sympy.Piecewise((b, m), (0, True)) for m, b, _ in items])
+        if op == "count":
+            return sympy.Add(*[1 if m is sympy.true else sympy.Piecewise((1, m), (0, True)) for m, _, _ in items])
+        if op == "prod":
+            return sympy.Mul(*[b if m is sympy.true else sympy.Piecewise((b, m), (1, True)) for m, b, _ in items])
+        if all(m is sympy.true for m, _, _ in items) and items:
+            if op == "max":
+                return sympy.Max(*[b for _, b, _ in items])
+            if op == "min":
+                return sympy.Min(*[b for _, b, _ in items])
+            if op in ("argmax", "argmin"):
+                cmp_ge = (lambda a, b: a >= b) if op == "argmax" else (lambda a, b: a <= b)
+                cmp_gt = (lambda a, b: a > b) if op == "argmax" else (lambda a, b: a < b)
+                pieces = []
+                for k, (_, b, c) in enumerate(items):
+                    cond = sympy.And(*[sympy.Not(cmp_ge(items[j][1], b)) for j in range(k)],
+                                     *[sympy.Not(cmp_gt(items[j][1], b)) for j in range(k + 1, len(items))])
+                    pieces.append((sympy.Integer(c), cond))
+                pieces[-1] = (pieces[-1][0], True)
+                return sympy.Piecewise(*pieces)
+        raise NotApplicable(f"{op} with a report-dependent filter")
+
+
+def _smooth(expr) -> bool:
+    return not any(isinstance(n, _PIECEWISE) for n in sympy.preorder_traversal(expr))
+
+
+class SymbolicChecker:
+    def __init__(self, model: Model):
+        self.model = model
+        self.n = model.n_agents
+
+    def applicable(self) -> str | None:
+        """Why the characterisation does not apply, or None."""
+        m = self.model
+        if m.utility is None:
+            return "no utility"
+        for ts in m.type_spaces:
+            if ts.items is not None or ts.symbolic or not ts.continuous:
+                return "the symbolic back end handles one real type per agent"
+        return None
+
+    def symbols(self):
+        syms = []
+        for k, ts in enumerate(self.model.type_spaces):
+            extra = {"nonnegative": True} if ts.lo >= 0 else {}
+            syms.append(sympy.Symbol(f"b{k + 1}", real=True, **extra))
+        return syms
+
+    def decompose(self, a: int):
+        """(X, P, b, t): u = t X(b) - P(b) for agent a, or NotApplicable with the reason."""
+        b = self.symbols()
+        ts = self.model.type_spaces[a]
+        t = sympy.Symbol("t", real=True, **({"nonnegative": True} if ts.lo >= 0 else {}))
+        inl = Inliner(self.model, b, {a: t})
+        u = inl.go(self.model.utility, {self.model.utility_var: self.model.agents.codes[a]})
+        X = sympy.diff(u, t)
+        if sympy.simplify(sympy.diff(X, t)) != 0:
+            raise NotApplicable("the utility is not linear in the agent's own type")
+        P = sympy.simplify(t * X - u)
+        if P.has(t):
+            raise NotApplicable("payments depend on the true type")
+        if not (_smooth(X) and _smooth(P)):
+            raise NotApplicable("the rules are piecewise (the SMT back end decides those)")
+        return X, P, b, t
+
+    def check(self, req: Requirement) -> PropertyResult | None:
+        if req.name not in ("dsic", "monotone"):
+            return None
+        why = self.applicable()
+        if why is not None:
+            return None
+        proofs = []
+        for a in range(self.n):
+            try:
+                X, P, b, t = self.decompose(a)
+            except NotApplicable as e:
+                return PropertyResult(req.label, "unknown", "symbolic", f"Myerson's characterisation does not apply: {e}")
+            ba = b[a]
+            slope = sympy.simplify(sympy.diff(X, ba))
+            if slope.is_nonnegative is not True:
+                return PropertyResult(req.label, "unknown", "symbolic",
+                                      f"could not show that x of agent {self.model.agent_label(a)} is non-decreasing "
+                                      f"in its report: d x/d b = {slope}")
+            if req.name == "dsic":
+                envelope = sympy.simplify(sympy.diff(P, ba) - ba * sympy.diff(X, ba))
+                if envelope != 0:
+                    return PropertyResult(req.label, "unknown", "symbolic",
+                                          f"payments of agent {self.model.agent_label(a)} do not satisfy Myerson's "
+                                          f"payment identity: dP/db - b dX/db = {envelope}")
+            proofs.append(f"agent {self.model.agent_label(a)}: dx/db = {slope} >= 0")
+        what = ("x non-decreasing in the own report and payments equal to b*x(b) - integral of x "
+                "(Myerson's characterisation)" if req.name == "dsic" else "x non-decreasing in the own report")
+        return PropertyResult(req.label, "proved", "symbolic",
+                              f"{what}, shown symbolically for every real type; " + "; ".join(proofs))
+
+
+def check_symbolic(model: Model, req: Requirement) -> PropertyResult | None:
+    return SymbolicChecker(model).check(req)
+
+
+def closed_form(model: Model, expr, timeout_s: float = 5.0):
+    """E[expr] under independent uniform priors on real intervals, by sympy integration, or None.
+
+    Integration can take long on piecewise rules with many agents, so it runs under a time limit
+    (SIGALRM; only in the main thread)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if any(ts.items is not None or ts.symbolic or not ts.continuous or ts.dist != "uniform"
+           for ts in model.type_spaces):
+        return None
+    chk = SymbolicChecker(model)
+    b = chk.symbols()
+    try:
+        f = Inliner(model, b, {}).go(expr, {})
+    except NotApplicable:
+        return None
+
+    def alarm(signum, frame):
+        raise TimeoutError
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        density = sympy.Integer(1)
+        limits = []
+        for sym, ts in zip(b, model.type_spaces, strict=True):
+            density /= sympy.Rational(ts.hi - ts.lo)
+            limits.append((sym, sympy.Rational(ts.lo), sympy.Rational(ts.hi)))
+        value = sympy.integrate(sympy.piecewise_fold(f) * density, *limits)
+        value = sympy.nsimplify(sympy.simplify(value)) if not value.has(sympy.Integral) else None
+    except (TimeoutError, Exception):  # noqa: BLE001 - any failure just means "no closed form"
+        value = None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    if value is None or value.free_symbols or not value.is_number:
+        return None
+    return value
