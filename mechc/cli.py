@@ -20,7 +20,7 @@ from .analysis import METHODS, Options
 from .analysis import check as check_model
 from .analysis.exhaustive import ExhaustiveChecker
 from .errors import EvalError, ResourceLimit, SpecError, SpecErrors, render
-from .render import to_json, to_text
+from .render import to_json, to_junit, to_text
 
 EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_RESOURCE = 0, 1, 2, 3
 MAX_GRID = 100_001
@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a parameter (repeatable)")
     c.add_argument("--grid", type=_grid, default=None, metavar="K",
                    help="points per real interval (default 21); a grid gives passed-search, not a proof")
-    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                   help="text (default), json (schema: mechc/schema/report.schema.json) or junit XML")
     c.add_argument("--mechanism", default=None, help="which mechanism of a multi-mechanism file")
     c.add_argument("--method", choices=METHODS, default="auto",
                    help="auto: exhaustive on finite spaces; on intervals z3 proofs, then a grid and a regret "
@@ -136,8 +137,8 @@ def _check(args, err: Console) -> int:
     except MemoryError:
         print("mechc: resource limit: out of memory; lower --grid or --max-memory", file=sys.stderr)
         return EXIT_RESOURCE
-    if args.format == "json":
-        out = to_json(report)
+    if args.format in ("json", "junit"):
+        out = to_json(report) if args.format == "json" else to_junit(report)
         if args.output:
             Path(args.output).write_text(out, encoding="utf-8")
         else:

@@ -17,6 +17,39 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2, sort_keys=False) + "\n"
 
 
+def to_junit(report: Report) -> str:
+    """JUnit XML: one testsuite per spec, one testcase per required property."""
+    import xml.etree.ElementTree as ET
+
+    failures = sum(p.verdict == "violated" for p in report.properties)
+    skipped = sum(p.verdict == "unknown" for p in report.properties)
+    suite = ET.Element("testsuite", name=report.name, tests=str(len(report.properties)),
+                       failures=str(failures), errors="0", skipped=str(skipped))
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="spec", value=report.spec)
+    for k, v in report.params.items():
+        ET.SubElement(props, "property", name=f"param.{k}", value=str(v))
+    for p in report.properties:
+        case = ET.SubElement(suite, "testcase", classname=report.spec, name=p.name)
+        case.set("file", report.spec)
+        if p.line:
+            case.set("line", str(p.line))
+        if p.verdict == "violated":
+            msg = p.counterexample.summary if p.counterexample else p.detail
+            fail = ET.SubElement(case, "failure", message=msg, type="violated")
+            fail.text = f"{p.name} is violated ({p.method}): {p.detail}"
+        elif p.verdict == "unknown":
+            ET.SubElement(case, "skipped", message=f"unknown: {p.detail}")
+        out = ET.SubElement(case, "system-out")
+        out.text = f"{p.verdict} ({p.method}): {p.detail}"
+    for name, m in report.metrics.items():
+        ET.SubElement(props, "property", name=f"metric.{name}", value=repr(m.value))
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
 def to_text(report: Report, console: Console) -> None:
     console.print(f"[bold]{escape(report.name)}[/bold] ({escape(report.spec)})")
     if report.doc:
