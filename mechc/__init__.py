@@ -21,16 +21,27 @@ from .sema import check as _sema_check
 __version__ = "0.1.0"
 
 
-def load_text(text: str, file: str = "<string>", params: dict[str, str] | None = None,
-              mechanism: str | None = None) -> Model:
-    """Parse and check .mech text; raises SpecErrors with every problem found."""
-    return _sema_check(parse(text, file), params, mechanism)
+def _param_text(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
 
 
-def load(path: str | Path, params: dict[str, str] | None = None, mechanism: str | None = None) -> Model:
-    """Read, parse and check a .mech file into a Model."""
+def load_text(text: str, file: str = "<string>", params: dict | None = None,
+              mechanism: str | None = None, **overrides) -> Model:
+    """Parse and check .mech text; raises SpecErrors with every problem found.
+
+    Parameters can be given as a dict or as keywords: ``load_text(text, n=4, reserve=0.3)``."""
+    merged = {k: _param_text(v) for k, v in {**(params or {}), **overrides}.items()}
+    model = _sema_check(parse(text, file), merged, mechanism)
+    model.extra["source"] = text
+    return model
+
+
+def load(path: str | Path, params: dict | None = None, mechanism: str | None = None, **overrides) -> Model:
+    """Read, parse and check a .mech file into a Model: ``mechc.load("spec.mech", n=4)``."""
     p = Path(path)
-    return load_text(p.read_text(encoding="utf-8"), str(path), params, mechanism)
+    return load_text(p.read_text(encoding="utf-8"), str(path), params, mechanism, **overrides)
 
 
 def check(model: Model, **options) -> Report:

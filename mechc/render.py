@@ -13,6 +13,35 @@ MARK = {"proved": ("✓", "green"), "verified": ("✓", "green"), "passed-search
         "violated": ("✗", "red"), "unknown": ("?", "magenta")}
 
 
+def to_plain(report: Report) -> str:
+    """The text report without colour (for str(), logs and files)."""
+    import io
+
+    buf = io.StringIO()
+    to_text(report, Console(file=buf, no_color=True, highlight=False, soft_wrap=True, force_terminal=False))
+    return buf.getvalue()
+
+
+def to_html(report: Report) -> str:
+    """An HTML table for notebooks (Jupyter calls Report._repr_html_)."""
+    from html import escape as h
+
+    colours = {"proved": "#1a7f37", "verified": "#1a7f37", "passed-search": "#9a6700", "violated": "#cf222e",
+               "unknown": "#8250df"}
+    rows = []
+    for p in report.properties:
+        cx = f"<br><b>counterexample:</b> {h(p.counterexample.summary)}" if p.counterexample else ""
+        rows.append(f"<tr><td><code>{h(p.name)}</code></td><td style='color:{colours[p.verdict]}'><b>{h(p.verdict)}"
+                    f"</b></td><td>{h(p.method)}</td><td>{h(p.detail)}{cx}</td></tr>")
+    metrics = "".join(f"<tr><td><code>{h(k)}</code></td><td colspan=3>{m.value:.6g}"
+                      f"{' (exact ' + h(m.exact) + ')' if m.exact else ''}"
+                      f"{' &plusmn; ' + format(m.stderr, '.3g') if m.stderr is not None else ''}"
+                      f" <small>{h(m.method)}</small></td></tr>" for k, m in report.metrics.items())
+    return (f"<div><b>{h(report.name)}</b> <small>({h(report.spec)})</small><br><small>{h(report.space)}</small>"
+            f"<table><tr><th>property</th><th>verdict</th><th>method</th><th>detail</th></tr>{''.join(rows)}"
+            f"{metrics}</table></div>")
+
+
 def to_json(report: Report) -> str:
     return json.dumps(report.to_json(), indent=2, sort_keys=False) + "\n"
 

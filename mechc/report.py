@@ -47,6 +47,18 @@ class Metric:
         return asdict(self)
 
 
+class PropertyList(list):
+    """A list of results that can also be indexed by property name: ``report.properties["dsic"]``."""
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            for p in self:
+                if p.name == key:
+                    return p
+            raise KeyError(f"{key!r}: the report has {[p.name for p in self]}")
+        return super().__getitem__(key)
+
+
 @dataclass
 class Report:
     spec: str
@@ -58,9 +70,27 @@ class Report:
     notes: list[str] = field(default_factory=list)
     doc: str | None = None
 
+    def __post_init__(self):
+        self.properties = PropertyList(self.properties)
+
+    @property
+    def ok(self) -> bool:
+        """No required property is violated."""
+        return not any(p.verdict == "violated" for p in self.properties)
+
     @property
     def exit_code(self) -> int:
-        return 1 if any(p.verdict == "violated" for p in self.properties) else 0
+        return 0 if self.ok else 1
+
+    def __str__(self) -> str:
+        from .render import to_plain
+
+        return to_plain(self)
+
+    def _repr_html_(self) -> str:
+        from .render import to_html
+
+        return to_html(self)
 
     def to_json(self) -> dict:
         return {

@@ -153,3 +153,26 @@ class Model:
 
     def agent_label(self, pos: int) -> str:
         return self.agents.label(self.agents.codes[pos])
+
+    # ---- the notebook-facing API (imports are local: the Model does not depend on back ends)
+    def check(self, **options):
+        """Check every required property: ``model.check(grid=41, method="auto")`` -> Report."""
+        from ..analysis import Options
+        from ..analysis import check as run
+
+        return run(self, Options(**options))
+
+    def compile(self, out_dir=None, report=None):
+        """Generate the standalone module and its tests; write them to ``out_dir`` when given.
+        Returns {file name: text}."""
+        from pathlib import Path
+
+        from ..codegen import generate
+
+        files = generate(self, report, self.extra.get("source"), self.file).files()
+        if out_dir is not None:
+            out = Path(out_dir)
+            out.mkdir(parents=True, exist_ok=True)
+            for name, text in files.items():
+                (out / name).write_text(text, encoding="utf-8")
+        return files
