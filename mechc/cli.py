@@ -60,8 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a parameter (repeatable)")
     c.add_argument("--grid", type=_grid, default=None, metavar="K",
                    help="points per real interval (default 21); a grid gives passed-search, not a proof")
-    c.add_argument("--format", choices=("text", "json", "junit"), default="text",
-                   help="text (default), json (schema: mechc/schema/report.schema.json) or junit XML")
+    c.add_argument("--format", choices=("text", "json", "junit", "csv"), default="text",
+                   help="text (default), json (schema: mechc/schema/report.schema.json), junit XML; "
+                        "csv for --sweep tables")
+    c.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP",
+                   help="check at every value of a parameter (inclusive range) and print a table of "
+                        "verdicts and measures")
     c.add_argument("--mechanism", default=None, help="which mechanism of a multi-mechanism file")
     c.add_argument("--method", choices=METHODS, default="auto",
                    help="auto: exhaustive on finite spaces; on intervals z3 proofs, then a grid and a regret "
@@ -115,6 +119,8 @@ def _check(args, err: Console) -> int:
         err.print(f"mechc: error: cannot read {args.file}: {getattr(e, 'strerror', None) or e}", markup=False)
         return EXIT_INVALID
     sources = {args.file: text}
+    if args.sweep:
+        return _sweep(args, text, sources, err)
     try:
         model = load_text(text, args.file, dict(args.param), args.mechanism)
         opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
@@ -148,6 +154,94 @@ def _check(args, err: Console) -> int:
                           highlight=False, soft_wrap=True)
         to_text(report, console)
     return report.exit_code
+
+
+MAX_SWEEP = 1000
+
+
+def _sweep_values(spec: str) -> tuple[str, list]:
+    from fractions import Fraction
+
+    name, _, rng = spec.partition("=")
+    parts = rng.split(":")
+    try:
+        if not name or len(parts) != 3:
+            raise ValueError
+        start, stop, step = (Fraction(p.strip()) for p in parts)
+        if step <= 0 or stop < start:
+            raise ValueError
+    except (ValueError, ZeroDivisionError):
+        raise SpecError(None, f"--sweep {spec}: expected NAME=START:STOP:STEP with STEP > 0 and START <= STOP",
+                        "e.g. --sweep reserve=0:1:0.05") from None
+    count = int((stop - start) / step) + 1
+    if count > MAX_SWEEP:
+        raise SpecError(None, f"--sweep {spec} has {count} points; the limit is {MAX_SWEEP}")
+    values = [start + k * step for k in range(count)]
+    return name.strip(), values
+
+
+def _fmt_value(v) -> str:
+    return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+
+
+def _sweep(args, text: str, sources: dict, err: Console) -> int:
+    import csv
+    import io
+    import json
+
+    try:
+        name, values = _sweep_values(args.sweep)
+        rows, worst = [], 0
+        for v in values:
+            params = {**dict(args.param), name: _fmt_value(v)}
+            model = load_text(text, args.file, params, args.mechanism)
+            opts = Options(grid=args.grid, exact=args.exact, method=args.method, timeout=args.timeout,
+                           seed=args.seed, max_cells=int(args.max_cells), max_memory_gb=args.max_memory)
+            ExhaustiveChecker(model, opts).check_limits()
+            report = check_model(model, opts)
+            worst = max(worst, report.exit_code)
+            row = {name: _fmt_value(v)}
+            row.update({p.name: p.verdict for p in report.properties})
+            row.update({k: m.value for k, m in report.metrics.items()})
+            rows.append(row)
+    except SpecErrors as e:
+        for x in e.errors:
+            print(render(x, sources), file=sys.stderr)
+        return EXIT_INVALID
+    except SpecError as e:
+        print(render(e, sources), file=sys.stderr)
+        return EXIT_INVALID
+    except EvalError as e:
+        print(render(SpecError(e.span, str(e), e.hint), sources), file=sys.stderr)
+        return EXIT_INVALID
+    except ResourceLimit as e:
+        print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}", file=sys.stderr)
+        return EXIT_RESOURCE
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    if args.format == "json":
+        out = json.dumps({"spec": args.file, "sweep": name, "rows": rows}, indent=2) + "\n"
+    elif args.format == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        out = buf.getvalue()
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"{args.file}: sweep of {name}")
+        for c in cols:
+            table.add_column(c)
+        for r in rows:
+            table.add_row(*[f"{r[c]:.6g}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols])
+        console = Console(file=io.StringIO(), width=max(80, 14 * len(cols)), highlight=False)
+        console.print(table)
+        out = console.file.getvalue()
+    if args.output:
+        Path(args.output).write_text(out, encoding="utf-8")
+    else:
+        sys.stdout.write(out)
+    return worst
 
 
 def _compile(args, err: Console) -> int:
