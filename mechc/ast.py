@@ -47,7 +47,7 @@ class Index(Expr):
 
     name: str
     args: tuple[Expr, ...]
-    name_span: Span
+    name_span: Span = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Call(Expr):
     name: str
     index: tuple[Expr, ...]
     args: tuple[Expr, ...]
-    name_span: Span
+    name_span: Span = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class Aggregate(Expr):
     where: Expr | None
     body: Expr | None
     default: Expr | None
-    op_span: Span
+    op_span: Span = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -132,12 +132,13 @@ class RangeSet(SetExpr):
 @dataclass(frozen=True)
 class SymbolSet(SetExpr):
     names: tuple[str, ...]
-    name_spans: tuple[Span, ...]
+    name_spans: tuple[Span, ...] = field(compare=False)
 
 
 @dataclass(frozen=True)
 class NumberSet(SetExpr):
     values: tuple[Fraction, ...]
+    texts: tuple[str, ...] = field(default=(), compare=False)  # the literals as written
 
 
 @dataclass(frozen=True)

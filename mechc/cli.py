@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--max-memory", type=float, default=4.0, metavar="GB",
                    help="refuse checks needing more than GB gibibytes of arrays (default 4)")
     c.add_argument("-o", "--output", default=None, help="write the report to this file instead of stdout")
+    f = sub.add_parser("fmt", help="format specs canonically (in place), keeping comments")
+    f.add_argument("files", nargs="+", metavar="FILE", help=".mech files")
+    f.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
     k = sub.add_parser("compile", help="emit a standalone Python module and its property tests")
     k.add_argument("file", help="the .mech spec")
     k.add_argument("-o", "--output", default="build", metavar="DIR", help="output directory (default: build)")
@@ -98,10 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     err = Console(stderr=True, highlight=False)
     try:
+        if args.command == "fmt":
+            return _fmt(args)
         return _compile(args, err) if args.command == "compile" else _check(args, err)
     except KeyboardInterrupt:
         print("mechc: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mechc ... | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as e:  # a bug in mechc, not in the spec: say so without a traceback
         if os.environ.get("MECHC_DEBUG"):
             raise
@@ -157,6 +165,39 @@ def _check(args, err: Console) -> int:
 
 
 MAX_SWEEP = 1000
+
+
+def _fmt(args) -> int:
+    import difflib
+
+    from .fmt import format_text
+
+    changed, failed = 0, False
+    for name in args.files:
+        try:
+            text = Path(name).read_text(encoding="utf-8")
+            new = format_text(text, name)
+        except OSError as e:
+            print(f"mechc: error: cannot read {name}: {e.strerror or e}", file=sys.stderr)
+            failed = True
+            continue
+        except SpecErrors as e:
+            for x in e.errors:
+                print(render(x, {name: text}), file=sys.stderr)
+            failed = True
+            continue
+        if new == text:
+            continue
+        changed += 1
+        if args.check:
+            sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
+                                                       f"{name} (as is)", f"{name} (formatted)"))
+        else:
+            Path(name).write_text(new, encoding="utf-8")
+            print(f"formatted {name}")
+    if failed:
+        return EXIT_INVALID
+    return 1 if (args.check and changed) else EXIT_OK
 
 
 def _sweep_values(spec: str) -> tuple[str, list]:
@@ -315,6 +356,12 @@ def _run_with_progress(run, opts: Options, err: Console):
     finally:
         if task is not None:
             progress.stop()
+
+
+def check_each(argv: list[str] | None = None) -> int:
+    """`mechc check` on every file given (for pre-commit): the worst exit code wins."""
+    files = sys.argv[1:] if argv is None else argv
+    return max((main(["check", f]) for f in files), default=EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

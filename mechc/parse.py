@@ -161,17 +161,18 @@ class _ToAst(Transformer):
         )
 
     def numbers(self, meta, ch):
-        return ast.NumberSet(tuple(ch), span=self._span(meta))
+        return ast.NumberSet(tuple(v for v, _ in ch), tuple(t for _, t in ch), span=self._span(meta))
 
     def signed_number(self, meta, ch):
         sign, num, den = ch
         value = Fraction(str(num))
+        text = ("-" if sign is not None else "") + str(num) + (f"/{den}" if den is not None else "")
         if den is not None:
             d = Fraction(str(den))
             if d == 0:
                 raise SpecError(self._span(meta), "division by zero in a number literal")
             value = value / d
-        return -value if sign is not None else value
+        return (-value if sign is not None else value), text
 
     def neg_sign(self, meta, ch):
         return True
