@@ -80,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--max-memory", type=float, default=4.0, metavar="GB",
                    help="refuse checks needing more than GB gibibytes of arrays (default 4)")
     c.add_argument("-o", "--output", default=None, help="write the report to this file instead of stdout")
+    pl = sub.add_parser("plot", help="draw rules, utilities and regret (and measures over a sweep)")
+    pl.add_argument("file", help="the .mech spec")
+    pl.add_argument("-o", "--output", default=None, help="image file (default: <spec>.png)")
+    pl.add_argument("--agent", default=None, help="which agent to draw (default: the first)")
+    pl.add_argument("--others", action="append", type=_param, default=[], metavar="AGENT=REPORT",
+                    help="fix another agent's report (default: the middle of its type space)")
+    pl.add_argument("--grid", type=_grid, default=101, metavar="K", help="points along the own report (default 101)")
+    pl.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
+    pl.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP", help="also plot measures against a parameter")
     f = sub.add_parser("fmt", help="format specs canonically (in place), keeping comments")
     f.add_argument("files", nargs="+", metavar="FILE", help=".mech files")
     f.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
@@ -103,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "fmt":
             return _fmt(args)
+        if args.command == "plot":
+            return _plot(args)
         return _compile(args, err) if args.command == "compile" else _check(args, err)
     except KeyboardInterrupt:
         print("mechc: interrupted", file=sys.stderr)
@@ -165,6 +176,55 @@ def _check(args, err: Console) -> int:
 
 
 MAX_SWEEP = 1000
+
+
+def _plot(args) -> int:
+    from .errors import MechError
+    from .plot import draw, plot_data
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"mechc: error: cannot read {args.file}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+        return EXIT_INVALID
+    sources = {args.file: text}
+    try:
+        model = load_text(text, args.file, dict(args.param))
+        labels = [model.agent_label(k) for k in range(model.n_agents)]
+        if args.agent is not None and args.agent not in labels:
+            raise SpecError(None, f"--agent {args.agent}: no such agent; the agents are {', '.join(labels)}")
+        data = plot_data(model, labels.index(args.agent) if args.agent else 0, args.grid, dict(args.others))
+        sweep = None
+        if args.sweep:
+            name, values = _sweep_values(args.sweep)
+            series: dict = {}
+            agent = labels.index(args.agent) if args.agent else 0
+            for v in values:
+                m_v = load_text(text, args.file, {**dict(args.param), name: _fmt_value(v)})
+                rep = check_model(m_v, Options())
+                for k, m in rep.metrics.items():
+                    series.setdefault(k, []).append(m.value)
+                regret = plot_data(m_v, agent, args.grid, dict(args.others)).regret.max()
+                series.setdefault(f"max regret of agent {labels[agent]} (others fixed)", []).append(float(regret))
+            sweep = (name, [float(v) for v in values], series)
+        out = args.output or str(path.with_suffix(".png").name)
+        draw(model, data, out, sweep)
+    except SpecErrors as e:
+        for x in e.errors:
+            print(render(x, sources), file=sys.stderr)
+        return EXIT_INVALID
+    except SpecError as e:
+        print(render(e, sources), file=sys.stderr)
+        return EXIT_INVALID
+    except EvalError as e:
+        print(render(SpecError(e.span, str(e), e.hint), sources), file=sys.stderr)
+        return EXIT_INVALID
+    except MechError as e:
+        print(f"mechc: error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {out}")
+    return EXIT_OK
 
 
 def _fmt(args) -> int:
