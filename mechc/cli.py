@@ -26,6 +26,28 @@ EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_RESOURCE = 0, 1, 2, 3
 MAX_GRID = 100_001
 
 
+MAIN_EXAMPLES = """examples:
+  mechc check specs/vickrey.mech                 every required property, with how it is known
+  mechc check specs/gsp.mech --format json       a machine-readable report (exit 1: violated)
+  mechc compile specs/vickrey.mech -o build/     a standalone module and its property tests
+  mechc plot specs/capped_second_price.mech      rules, utilities and regret as a picture
+  mechc fmt --check specs/*.mech                 canonical formatting (for pre-commit)
+
+exit codes: 0 no required property violated, 1 one is violated, 2 invalid spec or request,
+3 resource limit. Docs: README.md, docs/language.md, docs/guide.md."""
+
+CHECK_EXAMPLES = """examples:
+  mechc check specs/vickrey.mech --param n=4 --param reserve=0.3
+  mechc check specs/myerson_optimal.mech --grid 101        finer grid for measures and grid checks
+  mechc check specs/first_price_interval.mech --method smt z3 only: proved or an exact counterexample
+  mechc check specs/posted_price.mech --sweep price=0:1:0.1 --format csv
+  mechc check specs/gsp.mech --format junit -o report.xml"""
+
+COMPILE_EXAMPLES = """examples:
+  mechc compile specs/vickrey.mech -o build/ && python -m pytest build/
+  mechc compile specs/vickrey.mech -o build/ --check       CI: fail when the generated files are stale"""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # usage errors are exit code 2 with a readable line
         self.print_usage(sys.stderr)
@@ -51,10 +73,15 @@ def _grid(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="mechc", description="Check, compile and design mechanisms from .mech specs.")
+    p = _Parser(prog="mechc", description="Check, compile and design mechanisms from .mech specs.",
+                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=MAIN_EXAMPLES)
     p.add_argument("--version", action="version", version=f"mechc {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    c = sub.add_parser("check", help="check every property a spec requires")
+    c = sub.add_parser("check", help="check every property a spec requires",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_EXAMPLES)
+    verbosity = c.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print one summary line")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="also print each property's statistics")
     c.add_argument("file", help="the .mech spec")
     c.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable)")
@@ -92,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fmt", help="format specs canonically (in place), keeping comments")
     f.add_argument("files", nargs="+", metavar="FILE", help=".mech files")
     f.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
-    k = sub.add_parser("compile", help="emit a standalone Python module and its property tests")
+    k = sub.add_parser("compile", help="emit a standalone Python module and its property tests",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=COMPILE_EXAMPLES)
     k.add_argument("file", help="the .mech spec")
     k.add_argument("-o", "--output", default="build", metavar="DIR", help="output directory (default: build)")
     k.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
@@ -171,7 +199,7 @@ def _check(args, err: Console) -> int:
     else:
         console = Console(file=open(args.output, "w", encoding="utf-8") if args.output else None,
                           highlight=False, soft_wrap=True)
-        to_text(report, console)
+        to_text(report, console, -1 if args.quiet else (1 if args.verbose else 0))
     return report.exit_code
 
 

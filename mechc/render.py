@@ -79,7 +79,21 @@ def to_junit(report: Report) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def to_text(report: Report, console: Console) -> None:
+def summary(report: Report) -> str:
+    counts: dict[str, int] = {}
+    for p in report.properties:
+        counts[p.verdict] = counts.get(p.verdict, 0) + 1
+    parts = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no required property"
+    return f"{report.spec}: {report.name}: {parts}"
+
+
+def to_text(report: Report, console: Console, verbosity: int = 0) -> None:
+    """verbosity -1: one summary line; 0: the report; 1: plus each property's statistics."""
+    if verbosity < 0:
+        n_bad = sum(p.verdict == "violated" for p in report.properties)
+        colour = "red" if n_bad else "green"
+        console.print(f"[{colour}]{escape(summary(report))}[/{colour}]")
+        return
     console.print(f"[bold]{escape(report.name)}[/bold] ({escape(report.spec)})")
     if report.doc:
         console.print(f"  [italic]{escape(report.doc)}[/italic]")
@@ -93,6 +107,9 @@ def to_text(report: Report, console: Console) -> None:
                       f"[dim]{escape(p.method)}[/dim]: {escape(p.detail)}")
         if p.counterexample is not None:
             console.print(f"      [bold]counterexample:[/bold] {escape(p.counterexample.summary)}")
+        if verbosity > 0 and p.stats:
+            stats = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in p.stats.items())
+            console.print(f"      [dim]{escape(stats)}[/dim]")
     if report.metrics:
         console.print("  metrics:")
         for name, m in report.metrics.items():
