@@ -48,6 +48,26 @@ COMPILE_EXAMPLES = """examples:
   mechc compile specs/vickrey.mech -o build/ --check       CI: fail when the generated files are stale"""
 
 
+def _diag(text: str) -> None:
+    """A located diagnostic on stderr: coloured on a terminal (unless NO_COLOR), plain otherwise."""
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if not console.is_terminal or console.no_color:
+        print(text, file=sys.stderr)
+        return
+    from rich.markup import escape
+
+    for k, line in enumerate(text.split("\n")):
+        if k == 0:
+            line = escape(line).replace(": error:", ": [bold red]error:[/bold red]", 1)
+        elif line.startswith("hint:"):
+            line = "[cyan]hint:[/cyan]" + escape(line[5:])
+        elif line.strip() and set(line.strip()) == {"^"}:
+            line = f"[bold red]{line}[/bold red]"
+        else:
+            line = escape(line)
+        console.print(line)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # usage errors are exit code 2 with a readable line
         self.print_usage(sys.stderr)
@@ -176,12 +196,12 @@ def _check(args, err: Console) -> int:
         report = _run_with_progress(lambda: check_model(model, opts), opts, err)
     except SpecErrors as e:
         for x in e.errors:
-            print(render(x, sources), file=sys.stderr)
+            _diag(render(x, sources))
         n = len(e.errors)
         print(f"{n} error{'s' if n > 1 else ''} in {args.file}", file=sys.stderr)
         return EXIT_INVALID
     except EvalError as e:
-        print(render(SpecError(e.span, str(e), e.hint), sources), file=sys.stderr)
+        _diag(render(SpecError(e.span, str(e), e.hint), sources))
         return EXIT_INVALID
     except ResourceLimit as e:
         print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}, or check a smaller "
@@ -240,13 +260,13 @@ def _plot(args) -> int:
         draw(model, data, out, sweep)
     except SpecErrors as e:
         for x in e.errors:
-            print(render(x, sources), file=sys.stderr)
+            _diag(render(x, sources))
         return EXIT_INVALID
     except SpecError as e:
-        print(render(e, sources), file=sys.stderr)
+        _diag(render(e, sources))
         return EXIT_INVALID
     except EvalError as e:
-        print(render(SpecError(e.span, str(e), e.hint), sources), file=sys.stderr)
+        _diag(render(SpecError(e.span, str(e), e.hint), sources))
         return EXIT_INVALID
     except MechError as e:
         print(f"mechc: error: {e}", file=sys.stderr)
@@ -271,7 +291,7 @@ def _fmt(args) -> int:
             continue
         except SpecErrors as e:
             for x in e.errors:
-                print(render(x, {name: text}), file=sys.stderr)
+                _diag(render(x, {name: text}))
             failed = True
             continue
         if new == text:
@@ -335,13 +355,13 @@ def _sweep(args, text: str, sources: dict, err: Console) -> int:
             rows.append(row)
     except SpecErrors as e:
         for x in e.errors:
-            print(render(x, sources), file=sys.stderr)
+            _diag(render(x, sources))
         return EXIT_INVALID
     except SpecError as e:
-        print(render(e, sources), file=sys.stderr)
+        _diag(render(e, sources))
         return EXIT_INVALID
     except EvalError as e:
-        print(render(SpecError(e.span, str(e), e.hint), sources), file=sys.stderr)
+        _diag(render(SpecError(e.span, str(e), e.hint), sources))
         return EXIT_INVALID
     except ResourceLimit as e:
         print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}", file=sys.stderr)
@@ -396,11 +416,11 @@ def _compile(args, err: Console) -> int:
         files = generate(model, report, text, args.file).files()
     except SpecErrors as e:
         for x in e.errors:
-            print(render(x, sources), file=sys.stderr)
+            _diag(render(x, sources))
         print(f"{len(e.errors)} error{'s' if len(e.errors) > 1 else ''} in {args.file}", file=sys.stderr)
         return EXIT_INVALID
     except EvalError as e:
-        print(render(SpecError(e.span, str(e), e.hint), sources), file=sys.stderr)
+        _diag(render(SpecError(e.span, str(e), e.hint), sources))
         return EXIT_INVALID
     out = Path(args.output)
     if args.check:
