@@ -133,9 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--agent", default=None, help="which agent to draw (default: the first)")
     pl.add_argument("--others", action="append", type=_param, default=[], metavar="AGENT=REPORT",
                     help="fix another agent's report (default: the middle of its type space)")
+    pl.add_argument("--average", action="store_true",
+                    help="average over the others' reports under their prior instead of fixing them")
     pl.add_argument("--grid", type=_grid, default=101, metavar="K", help="points along the own report (default 101)")
     pl.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     pl.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP", help="also plot measures against a parameter")
+    sub.add_parser("completion", help="print a bash completion script: eval \"$(mechc completion)\"")
     f = sub.add_parser("fmt", help="format specs canonically (in place), keeping comments")
     f.add_argument("files", nargs="+", metavar="FILE", help=".mech files")
     f.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
@@ -160,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "fmt":
             return _fmt(args)
+        if args.command == "completion":
+            sys.stdout.write(_bash_completion(build_parser()))
+            return EXIT_OK
         if args.command == "plot":
             return _plot(args)
         return _compile(args, err) if args.command == "compile" else _check(args, err)
@@ -242,7 +248,8 @@ def _plot(args) -> int:
         labels = [model.agent_label(k) for k in range(model.n_agents)]
         if args.agent is not None and args.agent not in labels:
             raise SpecError(None, f"--agent {args.agent}: no such agent; the agents are {', '.join(labels)}")
-        data = plot_data(model, labels.index(args.agent) if args.agent else 0, args.grid, dict(args.others))
+        data = plot_data(model, labels.index(args.agent) if args.agent else 0, args.grid, dict(args.others),
+                         average=args.average)
         sweep = None
         if args.sweep:
             name, values = _sweep_values(args.sweep)
@@ -464,6 +471,31 @@ def _run_with_progress(run, opts: Options, err: Console):
     finally:
         if task is not None:
             progress.stop()
+
+
+def _bash_completion(parser: argparse.ArgumentParser) -> str:
+    """A bash completion script derived from the argument parser (commands, flags, .mech files)."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    cases = []
+    for name, p in sorted(sub.choices.items()):
+        flags = sorted(o for a in p._actions for o in a.option_strings)
+        cases.append(f'    {name}) opts="{" ".join(flags)}" ;;')
+    commands = " ".join(sorted(sub.choices))
+    return "\n".join([
+        "# bash completion for mechc: eval \"$(mechc completion)\"",
+        "_mechc() {",
+        "  local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts",
+        f'  if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=($(compgen -W "{commands} --help --version" -- "$cur")); return; fi',
+        '  case "$cmd" in',
+        *cases,
+        '    *) opts="" ;;',
+        "  esac",
+        '  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur"));',
+        '  else COMPREPLY=($(compgen -f -X "!*.mech" -- "$cur") $(compgen -d -- "$cur")); fi',
+        "}",
+        "complete -F _mechc mechc",
+        "",
+    ])
 
 
 def check_each(argv: list[str] | None = None) -> int:

@@ -44,9 +44,13 @@ def _points(ts, k: int) -> list[Fraction]:
     return [Fraction(v) for v in ts.values]
 
 
-def plot_data(model: Model, agent: int = 0, grid: int = 101, others: dict | None = None) -> PlotData:
+def plot_data(model: Model, agent: int = 0, grid: int = 101, others: dict | None = None,
+              average: bool = False, others_grid: int = 11) -> PlotData:
     """Rules and utilities of one agent against its own report, the others' reports fixed (by
-    default at the middle point of their spaces)."""
+    default at the middle point of their spaces) or, with ``average``, averaged under their prior
+    (finite spaces exactly, intervals on an ``others_grid``-point trapezoid grid)."""
+    if average:
+        return _averaged(model, agent, grid, others_grid)
     if any(ts.symbolic or ts.items is not None for ts in model.type_spaces):
         raise MechError("mechc plot draws agents with one numeric type each")
     if model.utility is None:
@@ -83,6 +87,42 @@ def plot_data(model: Model, agent: int = 0, grid: int = 101, others: dict | None
                     {model.agent_label(j): _fmt(v) for j, v in fixed.items()}, x, pay, U)
 
 
+def _averaged(model: Model, agent: int, grid: int, others_grid: int) -> PlotData:
+    from .analysis.grid import agent_grid
+
+    if any(ts.symbolic or ts.items is not None for ts in model.type_spaces):
+        raise MechError("mechc plot draws agents with one numeric type each")
+    n = model.n_agents
+    own = _points(model.type_spaces[agent], grid)
+    K = len(own)
+    others = [j for j in range(n) if j != agent]
+    grids = {j: agent_grid(model.type_spaces[j], others_grid) for j in others}
+    shape = [grids[j].size for j in others]
+    C = int(np.prod(shape)) if others else 1
+    pos = np.unravel_index(np.arange(C), shape) if others else ()
+    w = np.ones(C)
+    tables, reports, rep1 = [], [], []
+    for j in range(n):
+        if j == agent:
+            tables.append(np.array([[float(v)] for v in own]))
+            reports.append(np.arange(K)[None, :, None])
+            rep1.append(np.arange(K)[:, None])
+        else:
+            k = others.index(j)
+            tables.append(grids[j].values)
+            reports.append(pos[k][None, None, :])
+            rep1.append(pos[k][None, :])
+            w = w * grids[j].probs[pos[k]]
+    code = model.agents.codes[agent]
+    with np.errstate(all="ignore"):
+        ev = Evaluation(model, tables, reports, true_types={agent: np.arange(K)[:, None, None]})
+        U = np.broadcast_to(ev.eval(model.utility, {model.utility_var: code}), (K, K, C)).astype(float) @ w
+        rules = Evaluation(model, tables, rep1)
+        x = (np.broadcast_to(rules.ref("x", (code,)), (K, C)).astype(float) @ w) if "x" in model.defs else None
+        pay = (np.broadcast_to(rules.ref("pay", (code,)), (K, C)).astype(float) @ w) if "pay" in model.defs else None
+    return PlotData(agent, np.array([float(v) for v in own]), {"others": "averaged under the prior"}, x, pay, U)
+
+
 def draw(model: Model, data: PlotData, out: str, sweep: tuple[str, list, dict] | None = None) -> None:
     try:
         import matplotlib
@@ -92,9 +132,12 @@ def draw(model: Model, data: PlotData, out: str, sweep: tuple[str, list, dict] |
     except ImportError:
         raise MechError("mechc plot needs matplotlib: pip install 'mechc[plot]'") from None
     label = model.agent_label(data.agent)
-    others = ", ".join(f"{k}={v}" for k, v in data.others.items()) or "none"
+    if "others" in data.others:
+        others = "others' reports averaged under their prior (interim)"
+    else:
+        others = "others report " + (", ".join(f"{k}={v}" for k, v in data.others.items()) or "nothing")
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
-    fig.suptitle(f"{model.name} ({model.file}): agent {label}; others report {others}", fontsize=12)
+    fig.suptitle(f"{model.name} ({model.file}): agent {label}; {others}", fontsize=12)
     ax = axes[0, 0]
     if data.x is not None:
         ax.plot(data.reports, data.x, label="allocation x", color="tab:blue")

@@ -44,3 +44,18 @@ def test_sweep_panel(tmp_path):
     out = tmp_path / "s.png"
     assert main(["plot", "specs/posted_price.mech", "-o", str(out), "--sweep", "price=0:1:0.5", "--grid", "21"]) == 0
     assert out.stat().st_size > 20_000
+
+
+def test_averaged_view_is_the_interim_one():
+    # first price against one uniform bidder: best bid for value 1 is about 1/2, interim gain about 1/4
+    fp = plot_data(mechc.load("specs/first_price_interval.mech"), agent=0, grid=41, average=True, others_grid=41)
+    assert fp.truthful.max() == pytest.approx(0.0, abs=1e-12)
+    assert fp.best[-1] == pytest.approx(0.25, abs=0.02)
+    vick = plot_data(mechc.load("specs/vickrey.mech"), agent=1, average=True)
+    assert vick.regret.max() <= 1e-12
+
+
+def test_bash_completion(capsys):
+    assert main(["completion"]) == 0
+    out = capsys.readouterr().out
+    assert "complete -F _mechc mechc" in out and "--sweep" in out and "*.mech" in out
