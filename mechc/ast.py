@@ -270,10 +270,31 @@ class Feasible(Item):
 
 
 @dataclass(frozen=True)
+class Decision(Node):
+    name: str
+    agent: str
+    lo: Expr | None
+    hi: Expr | None
+
+
+@dataclass(frozen=True)
+class Decide(Item):
+    decisions: tuple[Decision, ...]
+
+
+@dataclass(frozen=True)
+class Objective(Item):
+    sense: str  # maximize | minimize
+    expect: bool
+    body: Expr
+
+
+@dataclass(frozen=True)
 class Mechanism(Node):
     name: str
     doc: str | None
     items: tuple[Item, ...]
+    kind: str = "mechanism"  # mechanism | design
 
 
 @dataclass(frozen=True)

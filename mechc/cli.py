@@ -127,6 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--max-memory", type=float, default=4.0, metavar="GB",
                    help="refuse checks needing more than GB gibibytes of arrays (default 4)")
     c.add_argument("-o", "--output", default=None, help="write the report to this file instead of stdout")
+    d = sub.add_parser("design", help="solve a design block: the optimal mechanism, re-verified")
+    d.add_argument("file", help="the .mech spec with a design block")
+    d.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
+    d.add_argument("--grid", type=_grid, default=None, metavar="K", help="grid for real intervals")
+    d.add_argument("--solver", default="HIGHS", help="cvxpy solver (default HIGHS)")
+    d.add_argument("--format", choices=("text", "json"), default="text")
+    d.add_argument("-o", "--output", default=None, metavar="DIR",
+                   help="write the designed mechanism as a .mech spec (and its generated module) to DIR")
     pl = sub.add_parser("plot", help="draw rules, utilities and regret (and measures over a sweep)")
     pl.add_argument("file", help="the .mech spec")
     pl.add_argument("-o", "--output", default=None, help="image file (default: <spec>.png)")
@@ -168,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "plot":
             return _plot(args)
+        if args.command == "design":
+            return _design(args)
         return _compile(args, err) if args.command == "compile" else _check(args, err)
     except KeyboardInterrupt:
         print("mechc: interrupted", file=sys.stderr)
@@ -196,6 +206,10 @@ def _check(args, err: Console) -> int:
         return _sweep(args, text, sources, err)
     try:
         model = load_text(text, args.file, dict(args.param), args.mechanism)
+        if model.kind == "design":
+            print(f"mechc: {args.file} holds design {model.name}: its rules are decision variables\n"
+                  f"hint: run 'mechc design {args.file}' (which solves and re-verifies it)", file=sys.stderr)
+            return EXIT_INVALID
         opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
                        method=args.method, timeout=args.timeout, seed=args.seed)
         ExhaustiveChecker(model, opts).check_limits()
@@ -230,6 +244,73 @@ def _check(args, err: Console) -> int:
 
 
 MAX_SWEEP = 1000
+
+
+def _design(args) -> int:
+    import json
+
+    from .design import DesignError, describe_rules, designed_spec, solve_design
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"mechc: error: cannot read {args.file}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+        return EXIT_INVALID
+    sources = {args.file: text}
+    try:
+        model = load_text(text, args.file, dict(args.param))
+        result = solve_design(model, args.grid, args.solver.upper())
+    except SpecErrors as e:
+        for x in e.errors:
+            _diag(render(x, sources))
+        return EXIT_INVALID
+    except EvalError as e:
+        _diag(render(SpecError(e.span, str(e), e.hint), sources))
+        return EXIT_INVALID
+    except ResourceLimit as e:
+        print(f"mechc: resource limit: {e}\nhint: use {e.flag}", file=sys.stderr)
+        return EXIT_RESOURCE
+    except DesignError as e:
+        print(f"mechc: design error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    ok = result.status in ("optimal", "optimal_inaccurate")
+    if args.format == "json":
+        out = {"spec": args.file, "name": model.name, "status": result.status, "objective": result.objective,
+               "objective_exact": result.objective_exact, "sense": model.objective[0], "solver": result.solver,
+               "variables": result.variables, "rows": result.rows,
+               "verification": result.verification.to_json() if result.verification else None,
+               "notes": result.notes}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+    else:
+        rows = ", ".join(f"{k}: {v}" for k, v in result.rows.items())
+        print(f"{model.name} ({args.file}): {model.objective[0]} the expectation of the objective")
+        print(f"  LP: {result.variables:,} variables, rows {rows}; built in {result.build_s:.3f} s, "
+              f"{result.solver} solved in {result.solve_s:.3f} s: {result.status}")
+        if ok:
+            exact = f" (exact {result.objective_exact})" if result.objective_exact else ""
+            print(f"  objective: {result.objective:.6g}{exact}")
+            if result.verification is not None:
+                checks = ", ".join(f"{p.name} {p.verdict}" for p in result.verification.properties)
+                print(f"  re-verified by the checker: {checks}")
+            print("  designed rules:")
+            for line in describe_rules(result):
+                print("    " + line)
+        else:
+            print(f"  no optimal mechanism: the program is {result.status}")
+        for n in result.notes:
+            print(f"  note: {n}")
+    if ok and args.output:
+        out_dir = Path(args.output)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        spec_text = designed_spec(result)
+        if spec_text is None:
+            print("mechc: note: the report space is too large to write the design out as a .mech spec", file=sys.stderr)
+        else:
+            target = out_dir / f"{path.stem}_designed.mech"
+            target.write_text(spec_text, encoding="utf-8")
+            print(f"wrote {target}")
+    return EXIT_OK if ok else 1
 
 
 def _plot(args) -> int:

@@ -81,7 +81,8 @@ class Formatter:
         return "\n".join(out) + "\n"
 
     def mechanism(self, m: ast.Mechanism) -> list[str]:
-        head = f"mechanism {m.name} {{"
+        self.kind = m.kind
+        head = f"{m.kind} {m.name} {{"
         trailing = self._take(lambda c: c.line == m.span.line and not self._own_line(c))
         out = [head + (f"  {trailing[0].text}" if trailing else "")]
         if m.doc is not None:
@@ -148,8 +149,19 @@ class Formatter:
     def formal(self, f: ast.Formal) -> str:
         return f.name + (f" in {self.set(f.set)}" if f.set is not None else "")
 
+    def _f_Decide(self, d: ast.Decide) -> str:
+        parts = []
+        for x in d.decisions:
+            rng = f" in [{self.expr(x.lo, 5)}, {self.expr(x.hi, 5)}]" if x.lo is not None else ""
+            parts.append(f"{x.name}[{x.agent}]: real{rng}")
+        return "decide " + ", ".join(parts)
+
+    def _f_Objective(self, o: ast.Objective) -> str:
+        return f"{o.sense} " + ("expect " if o.expect else "") + self.expr(o.body)
+
     def _f_Require(self, r: ast.Require) -> str:
-        return "require " + ", ".join(p.name + (f"({', '.join(self.expr(a) for a in p.args)})" if p.args else "")
+        keyword = "subject to " if getattr(self, "kind", "mechanism") == "design" else "require "
+        return keyword + ", ".join(p.name + (f"({', '.join(self.expr(a) for a in p.args)})" if p.args else "")
                                       for p in r.props)
 
     def _f_Measure(self, m: ast.Measure) -> str:

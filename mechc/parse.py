@@ -67,10 +67,29 @@ class _ToAst(Transformer):
         return tuple(ch)
 
     def mechanism(self, meta, ch):
-        name, doc, *items = ch
+        kind, name, doc, *items = ch
         return ast.Mechanism(
-            str(name), _unescape(str(doc)) if doc is not None else None, tuple(items), span=self._span(meta)
+            str(name), _unescape(str(doc)) if doc is not None else None, tuple(items), str(kind),
+            span=self._span(meta),
         )
+
+    def decide(self, meta, ch):
+        return ast.Decide(tuple(ch), span=self._span(meta))
+
+    def decision(self, meta, ch):
+        name, agent, lo, hi = ch
+        return ast.Decision(str(name), str(agent), lo, hi, span=self._span(meta))
+
+    def subject_to(self, meta, ch):
+        return ast.Require(tuple(ch), span=self._span(meta))
+
+    def maximize(self, meta, ch):
+        expect, body = ch
+        return ast.Objective("maximize", expect is not None, body, span=self._span(meta))
+
+    def minimize(self, meta, ch):
+        expect, body = ch
+        return ast.Objective("minimize", expect is not None, body, span=self._span(meta))
 
     # ---- declarations ----
     def param(self, meta, ch):

@@ -63,10 +63,33 @@ class MechFile(pytest.File):
         from . import check, load_text
 
         model = load_text(text, shown)
+        if model.kind == "design":
+            return self._design_results(model, grid, cache, key)
         report = check(model, method=method, grid=grid)
         results = [{"name": p.name, "verdict": p.verdict, "method": p.method, "detail": p.detail, "line": p.line,
                     "counterexample": p.counterexample.summary if p.counterexample else None}
                    for p in report.properties]
+        if cache is not None:
+            cache.set(_CACHE_PREFIX + key, results)
+        return results
+
+
+    def _design_results(self, model, grid, cache, key) -> list[dict]:
+        from .design import DesignError, solve_design
+
+        try:
+            res = solve_design(model, grid)
+            ok = res.status in ("optimal", "optimal_inaccurate")
+            results = [{"name": "design", "verdict": "verified" if ok else "violated", "method": res.solver,
+                        "detail": f"{res.status}; objective {res.objective_exact or res.objective}", "line": 1,
+                        "counterexample": None}]
+            if res.verification is not None:
+                results += [{"name": p.name, "verdict": p.verdict, "method": p.method, "detail": p.detail,
+                             "line": p.line, "counterexample": p.counterexample.summary if p.counterexample else None}
+                            for p in res.verification.properties]
+        except DesignError as e:
+            results = [{"name": "design", "verdict": "violated", "method": "design", "detail": str(e), "line": 1,
+                        "counterexample": None}]
         if cache is not None:
             cache.set(_CACHE_PREFIX + key, results)
         return results

@@ -268,6 +268,13 @@ class Evaluation:
         for i, s in zip(codes, d.index_sets, strict=True):
             if i not in s.codes:
                 raise EvalError(f"index {i} of '{name}' is outside {s.name}", d.span)
+        if d.body is None:  # a decision of a design block: its solved values, by report profile
+            table = self.model.extra.get("decided", {}).get((name, codes[0]))
+            if table is None:
+                raise EvalError(f"'{name}' is a decision variable of a design block: run 'mechc design'", d.span)
+            val = np.asarray(table, dtype=object if self.exact else float)[tuple(np.asarray(r) for r in self.reports)]
+            self.cache[key] = val
+            return val
         val = self.eval(d.body, dict(zip(d.index_vars, codes, strict=True)))
         self.cache[key] = val
         return val

@@ -83,10 +83,11 @@ class Definition:
     name: str
     index_vars: tuple[sympy.Symbol, ...]
     index_sets: tuple[FiniteSet, ...]
-    body: sympy.Basic
+    body: sympy.Basic | None  # None: a decision variable of a design block (one value per profile)
     vtype: object
     reads_types: bool
     span: Span
+    bounds: tuple | None = None  # decision variables: (lo, hi), either may be None
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ class Model:
     welfare: tuple[sympy.Basic, sympy.Basic] | None = None  # (at choice, best over outcomes)
     transcendental: bool = False  # uses exp/log/sqrt/non-integer powers: no exact arithmetic
     set_defs: dict = field(default_factory=dict)  # set name -> symbolic description (for codegen)
+    kind: str = "mechanism"  # mechanism | design
+    objective: tuple | None = None  # design blocks: (sense, sympy expression, span)
     generic_space: TypeSpace | None = None  # the space declared for every agent (type v[i] ...)
     span: Span | None = None
     extra: dict = field(default_factory=dict)

@@ -76,7 +76,7 @@ class Local:
 
 @dataclass
 class DefInfo:
-    node: ast.Definition
+    node: ast.Definition | ast.Decision
     index: list[tuple[str, FiniteSet]]
     params: list[tuple[str, FiniteSet]] | None
     state: str = "new"  # new | visiting | done
@@ -86,6 +86,7 @@ class DefInfo:
     param_syms: tuple = ()
     deps: frozenset = frozenset()
     type_read: Span | None = None
+    bounds: tuple | None = None  # a decision variable: (lo, hi)
 
 
 def _count(k: int, word: str) -> str:
@@ -173,7 +174,7 @@ class Checker:
         items = self.mech.items
         by = {k: [it for it in items if isinstance(it, k)] for k in (
             ast.Param, ast.SetDecl, ast.Agents, ast.TypeDecl, ast.Report, ast.Outcomes,
-            ast.Definition, ast.Require, ast.Measure, ast.Feasible)}
+            ast.Definition, ast.Require, ast.Measure, ast.Feasible, ast.Decide, ast.Objective)}
         for p in by[ast.Param]:
             self.check_param(p)
         unknown = sorted(set(self.overrides) - set(self.params))
@@ -195,6 +196,7 @@ class Checker:
                     self.sets[o.name] = fs
         self.check_types(by[ast.TypeDecl])
         self.check_report(by[ast.Report])
+        self.check_design_items(by[ast.Decide], by[ast.Objective])
         for d in by[ast.Definition]:
             self.register_def(d)
         for name in self.defs:
@@ -202,6 +204,7 @@ class Checker:
         self.check_conventions()
         requirements = self.check_requirements(by[ast.Require])
         measures = self.check_measures(by[ast.Measure])
+        objective = self.check_objective(by[ast.Objective])
         constraints = self.check_constraints(by[ast.Feasible])
         self.check_purity(constraints)
         utility, uvar = self.derive_utility(requirements)
@@ -213,8 +216,9 @@ class Checker:
             agent_var=self.agent_var, type_name=self.type_name, report_name=self.report_name,
             type_spaces=self.type_spaces,
             defs={n: Definition(n, d.index_syms, tuple(s for _, s in d.index), d.body, d.vtype,
-                                self.reads_types(n), d.node.span)
-                  for n, d in self.defs.items() if d.params is None and d.body is not None},
+                                self.reads_types(n), d.node.span, d.bounds)
+                  for n, d in self.defs.items() if d.params is None and (d.body is not None or d.bounds is not None)},
+            kind=self.mech.kind, objective=objective,
             utility=utility, utility_var=uvar, requirements=tuple(requirements), measures=tuple(measures),
             constraints=tuple(constraints), outcomes=self.outcomes, welfare=welfare,
             transcendental=self.transcendental, span=self.mech.span, extra={"spans": self.spans},
@@ -594,6 +598,52 @@ class Checker:
         if len(set(names)) != len(names):
             self.err(d.span, f"'{d.name}' repeats an index name")
         self.defs[d.name] = DefInfo(d, index, params)
+
+    def check_design_items(self, decides: list[ast.Decide], objectives: list[ast.Objective]) -> None:
+        design = self.mech.kind == "design"
+        if not design:
+            for it in [*decides, *objectives]:
+                what = "decide" if isinstance(it, ast.Decide) else it.sense
+                self.err(it.span, f"'{what}' belongs in a design block", f"write 'design {self.mech.name} {{ ... }}'")
+            return
+        if not decides:
+            self.err(self.mech.span, f"design {self.mech.name} decides nothing",
+                     "add e.g. 'decide x[i]: real in [0, 1], pay[i]: real'")
+        if len(objectives) != 1:
+            self.err(self.mech.span if not objectives else objectives[1].span,
+                     "a design block needs exactly one objective", "add e.g. 'maximize expect sum(i in 1..n, pay[i])'")
+        for dec in decides:
+            for x in dec.decisions:
+                if not self.declare(x.name, "decision", x.span):
+                    continue
+                if self.agents is not None and x.agent != self.agent_var:
+                    self.err(x.span, f"decisions are indexed by the agent index '{self.agent_var}', not '{x.agent}'")
+                lo = hi = None
+                try:
+                    if x.lo is not None:
+                        lo = self._num(self.const(x.lo, "a bound"), x.lo)
+                        hi = self._num(self.const(x.hi, "a bound"), x.hi)
+                        if lo > hi:
+                            self.err(x.span, f"empty range [{_fmt(lo)}, {_fmt(hi)}] for {x.name}")
+                except _Err:
+                    pass
+                info = DefInfo(x, [(x.agent, self.agents)], None, state="done", vtype=NUM, bounds=(lo, hi))
+                info.index_syms = (IndexVar(x.agent),)
+                self.defs[x.name] = info
+
+    def check_objective(self, objectives: list[ast.Objective]):
+        if not objectives or self.mech.kind != "design":
+            return None
+        o = objectives[0]
+        if not o.expect:
+            self.err(o.body.span, "the objective is an expectation under the prior", f"write '{o.sense} expect ...'")
+            return None
+        self._deps, self._type_read = set(), None
+        try:
+            _, expr = self.num_operand(o.body, {}, "the objective")
+        except _Err:
+            return None
+        return (o.sense, expr, o.span)
 
     def formal_set(self, f: ast.Formal, outcome_default: bool) -> FiniteSet | None:
         if f.set is not None:

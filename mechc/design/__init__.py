@@ -1,0 +1,461 @@
+"""Automated mechanism design: ``design`` blocks solved as linear programs (cvxpy + HiGHS).
+
+Decision variables are one value per report profile for each ``decide`` rule and agent. Every
+expression the constraints and the objective use (utilities, payments, feasibility sides) must be
+affine in those values; its coefficients are read off the array evaluator by evaluating it with
+the decisions set to 0 and to each unit vector, over all profiles at once, and checked against a
+random point. Constraint families are assembled as sparse COO matrices (never one Python
+constraint object per scalar) and handed to cvxpy as a few vectorised constraints. The optimum is
+snapped to exact rationals where it allows and re-verified by the exhaustive checker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import scipy.sparse as sp
+import sympy
+
+from ..analysis.exhaustive import ExhaustiveChecker, Options
+from ..analysis.grid import default_grid, grids
+from ..errors import EvalError, MechError, ResourceLimit
+from ..model.evaluate import Evaluation
+from ..model.model import Measure, Model, Requirement, _fmt
+from ..report import Report
+
+SUPPORTED = ("dsic", "eps_dsic", "bic", "eps_bic", "ex_post_ir", "interim_ir", "weak_budget_balance",
+             "strong_budget_balance", "no_positive_transfers", "feasible")
+MAX_VARIABLES = 2_000_000
+
+
+class DesignError(MechError):
+    pass
+
+
+@dataclass
+class DesignResult:
+    model: Model  # the design with its decisions filled in (tables), ready for the checker
+    status: str
+    objective: float | None
+    objective_exact: str | None
+    values: dict  # (decision, agent code) -> array over report profiles (shape T_1 x ... x T_n)
+    rows: dict  # constraint family -> number of rows
+    variables: int
+    build_s: float
+    solve_s: float
+    solver: str
+    verification: Report | None = None
+    notes: list = field(default_factory=list)
+
+
+class LPBuilder:
+    def __init__(self, model: Model, grid: int | None = None):
+        if model.kind != "design":
+            raise DesignError(f"{model.name} is a mechanism, not a design block")
+        self.model = model
+        self.k = grid or default_grid(model)
+        self.grids = grids(model, self.k)
+        self.T = [g.size for g in self.grids]
+        self.P = int(np.prod(self.T))
+        self.n = model.n_agents
+        self.codes = model.agents.codes
+        self.decisions = [(name, code) for name, d in model.defs.items() if d.body is None for code in self.codes]
+        self.m = len(self.decisions)
+        self.N = self.m * self.P
+        if self.N > MAX_VARIABLES:
+            raise ResourceLimit(f"the design has {self.N:,} decision variables ({self.m} rules x {self.P:,} report "
+                                f"profiles); the limit is {MAX_VARIABLES:,}", "a smaller --grid")
+        self.probs = [g.probs for g in self.grids]
+        self.rows: dict[str, int] = {}
+        self.ub: list = []  # (rows, cols, vals, rhs) blocks of A x <= b
+        self.eq: list = []
+
+    # ---- affine extraction
+    def _cache(self, k_on: int | None, shape_fn=None) -> dict:
+        cache = {}
+        for k, key in enumerate(self.decisions):
+            cache[(key[0], (key[1],))] = 1.0 if k == k_on else 0.0
+        return cache
+
+    def affine(self, fn, reports, true_types=None):
+        """(c0, [c_k]) with fn(evaluation) == c0 + sum_k c_k * d_k for decisions d_k at the report profile."""
+        def run(k_on):
+            ev = Evaluation(self.model, [g.values for g in self.grids], reports, False, true_types, self._cache(k_on))
+            with np.errstate(all="ignore"):
+                return np.asarray(fn(ev), dtype=float)
+
+        c0 = run(None)
+        coef = [run(k) - c0 for k in range(self.m)]
+        shape = np.broadcast_shapes(c0.shape, *(c.shape for c in coef))
+        c0 = np.broadcast_to(c0, shape)
+        coef = [np.broadcast_to(c, shape) for c in coef]
+        # affinity check at a random point (the same values at every profile)
+        rng = np.random.default_rng(7)
+        d = rng.uniform(-3, 3, self.m)
+        cache = {(key[0], (key[1],)): float(d[k]) for k, key in enumerate(self.decisions)}
+        ev = Evaluation(self.model, [g.values for g in self.grids], reports, False, true_types, cache)
+        with np.errstate(all="ignore"):
+            got = np.broadcast_to(np.asarray(fn(ev), dtype=float), shape)
+        want = c0 + sum(c * dk for c, dk in zip(coef, d, strict=True))
+        if not np.allclose(got, want, rtol=1e-9, atol=1e-9):
+            raise DesignError("an expression used by the design is not linear in the decision variables "
+                              f"({', '.join(sorted({k[0] for k in self.decisions}))}); linear programs need "
+                              "utilities, payments and constraints affine in them")
+        return c0, coef
+
+    # ---- indices
+    def flat(self, a: int, own, others_idx: tuple):
+        """Flat profile index for agent a's report `own` and the others' indices (arrays)."""
+        full = []
+        it = iter(others_idx)
+        for j in range(self.n):
+            full.append(own if j == a else next(it))
+        return np.ravel_multi_index(tuple(np.broadcast_arrays(*full)), self.T)
+
+    def _add(self, family, rows, cols, vals, rhs, equality=False):
+        (self.eq if equality else self.ub).append((rows, cols, vals, rhs))
+        self.rows[family] = self.rows.get(family, 0) + len(rhs)
+
+    def _offset(self, equality=False) -> int:
+        return sum(len(b[3]) for b in (self.eq if equality else self.ub))
+
+    # ---- constraint families
+    def utility_blocks(self, a: int):
+        """Coefficients of agent a's utility for (true t, report r, others c): arrays (T, T, R)."""
+        Ta = self.T[a]
+        others = [j for j in range(self.n) if j != a]
+        Tot = [self.T[j] for j in others] or [1]
+        R = int(np.prod(Tot)) if others else 1
+        oidx = np.unravel_index(np.arange(R), Tot) if others else ()
+        reports = [None] * self.n
+        for k, j in enumerate(others):
+            reports[j] = oidx[k][None, None, :]
+        reports[a] = np.arange(Ta)[None, :, None]
+        true = {a: np.arange(Ta)[:, None, None]}
+        c0, coef = self.affine(lambda ev: ev.eval(self.model.utility, {self.model.utility_var: self.codes[a]}),
+                               reports, true)
+        shape = (Ta, Ta, R)
+        c0 = np.broadcast_to(c0, shape)
+        coef = [np.broadcast_to(c, shape) for c in coef]
+        prof = self.flat(a, np.arange(Ta)[:, None], tuple(o[None, :] for o in oidx)) if others else np.arange(Ta)[:, None]
+        w = np.ones(R)
+        for k, j in enumerate(others):
+            w = w * self.probs[j][oidx[k]]
+        return c0, coef, prof, w, R
+
+    def add_ic(self, req: Requirement, interim: bool):
+        eps = float(req.args[0]) if req.args else 0.0
+        for a in range(self.n):
+            c0, coef, prof, w, R = self.utility_blocks(a)
+            Ta = self.T[a]
+            t, r = np.nonzero(~np.eye(Ta, dtype=bool))  # every (true type, misreport) pair, t != r
+            if not interim:
+                # u(t; r, c) - u(t; t, c) <= eps for every c: rows (pair, c)
+                npair = len(t)
+                row = np.arange(npair * R).reshape(npair, R) + self._offset()
+                rows, cols, vals = [], [], []
+                for k, c in enumerate(coef):
+                    rows += [row, row]
+                    cols += [k * self.P + prof[r], k * self.P + prof[t]]
+                    vals += [c[t, r, :], -c[t, t, :]]
+                rhs = (eps - (c0[t, r, :] - c0[t, t, :])).reshape(-1)
+            else:
+                npair = len(t)
+                row = np.broadcast_to(np.arange(npair)[:, None] + self._offset(), (npair, R))
+                rows, cols, vals = [], [], []
+                for k, c in enumerate(coef):
+                    rows += [row, row]
+                    cols += [k * self.P + prof[r], k * self.P + prof[t]]
+                    vals += [c[t, r, :] * w[None, :], -c[t, t, :] * w[None, :]]
+                rhs = eps - ((c0[t, r, :] - c0[t, t, :]) * w[None, :]).sum(axis=1)
+            self._add(req.label, np.concatenate([x.reshape(-1) for x in rows]),
+                      np.concatenate([x.reshape(-1) for x in cols]), np.concatenate([x.reshape(-1) for x in vals]), rhs)
+
+    def add_ir(self, req: Requirement, interim: bool):
+        for a in range(self.n):
+            c0, coef, prof, w, R = self.utility_blocks(a)
+            Ta = self.T[a]
+            diag = np.arange(Ta)
+            if not interim:  # -u(t; t, c) <= 0
+                row = np.arange(Ta * R).reshape(Ta, R) + self._offset()
+                rows = [row] * len(coef)
+                cols = [k * self.P + prof[diag] for k in range(self.m)]
+                vals = [-c[diag, diag, :] for c in coef]
+                rhs = c0[diag, diag, :].reshape(-1)
+            else:
+                row = np.broadcast_to(np.arange(Ta)[:, None] + self._offset(), (Ta, R))
+                rows = [row] * len(coef)
+                cols = [k * self.P + prof[diag] for k in range(self.m)]
+                vals = [-c[diag, diag, :] * w[None, :] for c in coef]
+                rhs = (c0[diag, diag, :] * w[None, :]).sum(axis=1)
+            self._add(req.label, np.concatenate([x.reshape(-1) for x in rows]),
+                      np.concatenate([x.reshape(-1) for x in cols]), np.concatenate([x.reshape(-1) for x in vals]), rhs)
+
+    def profile_affine(self, fn):
+        """An expression over truthful report profiles: (c0 (P,), [c_k (P,)])."""
+        idx = np.unravel_index(np.arange(self.P), self.T)
+        c0, coef = self.affine(fn, list(idx))
+        return np.broadcast_to(c0, (self.P,)), [np.broadcast_to(c, (self.P,)) for c in coef]
+
+    def add_profile_rows(self, family, c0, coef, sign, equality=False):
+        """sign * (c0 + sum_k c_k d_k(p)) <= 0 (or == 0) for every profile p."""
+        p = np.arange(self.P)
+        row = p + self._offset(equality)
+        rows = np.concatenate([row] * self.m)
+        cols = np.concatenate([k * self.P + p for k in range(self.m)])
+        vals = np.concatenate([sign * c for c in coef])
+        self._add(family, rows, cols, vals, -sign * c0, equality)
+
+    def pay_sum(self, ev):
+        return sum(ev.ref("pay", (c,)) for c in self.codes)
+
+    def add_requirement(self, req: Requirement):
+        name = req.name
+        if name not in SUPPORTED:
+            raise DesignError(f"{req.label} cannot be a design constraint (supported: {', '.join(SUPPORTED)})")
+        if name in ("dsic", "eps_dsic"):
+            self.add_ic(req, interim=False)
+        elif name in ("bic", "eps_bic"):
+            self.add_ic(req, interim=True)
+        elif name == "ex_post_ir":
+            self.add_ir(req, interim=False)
+        elif name == "interim_ir":
+            self.add_ir(req, interim=True)
+        elif name in ("weak_budget_balance", "strong_budget_balance"):
+            c0, coef = self.profile_affine(self.pay_sum)
+            self.add_profile_rows(req.label, c0, coef, -1.0, equality=name == "strong_budget_balance")
+        elif name == "no_positive_transfers":
+            for code in self.codes:
+                c0, coef = self.profile_affine(lambda ev, code=code: ev.ref("pay", (code,)))
+                self.add_profile_rows(req.label, c0, coef, -1.0)
+        elif name == "feasible":
+            for c in self.model.constraints:
+                e = c.expr
+                if not isinstance(e, sympy.core.relational.Relational) or isinstance(e, sympy.Ne):
+                    raise DesignError(f"the feasibility constraint at line {c.span.line} must be one comparison "
+                                      "(<=, >=, ==) in a design")
+                diff = e.lhs - e.rhs
+                c0, coef = self.profile_affine(lambda ev, diff=diff: ev.eval(diff, {}))
+                if isinstance(e, sympy.Eq):
+                    self.add_profile_rows(f"feasible (line {c.span.line})", c0, coef, 1.0, equality=True)
+                else:
+                    sign = 1.0 if isinstance(e, sympy.LessThan | sympy.StrictLessThan) else -1.0
+                    self.add_profile_rows(f"feasible (line {c.span.line})", c0, coef, sign)
+
+    def objective(self):
+        sense, expr, _ = self.model.objective
+        c0, coef = self.profile_affine(lambda ev: ev.eval(expr, {}))
+        w = np.ones(self.P)
+        idx = np.unravel_index(np.arange(self.P), self.T)
+        for a in range(self.n):
+            w = w * self.probs[a][idx[a]]
+        c = np.concatenate([w * ck for ck in coef])
+        return sense, c, float((w * c0).sum())
+
+    def matrices(self):
+        def stack(blocks):
+            if not blocks:
+                return None, None
+            rows = np.concatenate([b[0] for b in blocks])
+            cols = np.concatenate([b[1] for b in blocks])
+            vals = np.concatenate([b[2] for b in blocks])
+            rhs = np.concatenate([b[3] for b in blocks])
+            keep = vals != 0
+            A = sp.coo_matrix((vals[keep], (rows[keep], cols[keep])), shape=(len(rhs), self.N)).tocsr()
+            return A, rhs
+
+        return stack(self.ub), stack(self.eq)
+
+    def bounds(self):
+        lo = np.full(self.N, -np.inf)
+        hi = np.full(self.N, np.inf)
+        for k, (name, _) in enumerate(self.decisions):
+            b = self.model.defs[name].bounds or (None, None)
+            if b[0] is not None:
+                lo[k * self.P:(k + 1) * self.P] = float(b[0])
+            if b[1] is not None:
+                hi[k * self.P:(k + 1) * self.P] = float(b[1])
+        return lo, hi
+
+
+def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", verify: bool = True) -> DesignResult:
+    import cvxpy as cp
+
+    t0 = time.perf_counter()
+    b = LPBuilder(model, grid)
+    for req in model.requirements:
+        b.add_requirement(req)
+    sense, c, c0 = b.objective()
+    (A_ub, b_ub), (A_eq, b_eq) = b.matrices()
+    lo, hi = b.bounds()
+    x = cp.Variable(b.N)
+    cons = []
+    if A_ub is not None:
+        cons.append(A_ub @ x <= b_ub)
+    if A_eq is not None:
+        cons.append(A_eq @ x == b_eq)
+    fin_lo, fin_hi = np.isfinite(lo), np.isfinite(hi)
+    if fin_lo.any():
+        cons.append(x[np.flatnonzero(fin_lo)] >= lo[fin_lo])
+    if fin_hi.any():
+        cons.append(x[np.flatnonzero(fin_hi)] <= hi[fin_hi])
+    obj = (cp.Maximize if sense == "maximize" else cp.Minimize)(c @ x + c0)
+    prob = cp.Problem(obj, cons)
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    try:
+        prob.solve(solver=solver)
+    except cp.error.SolverError as e:
+        raise DesignError(f"solver {solver} failed: {e}") from None
+    solve_s = time.perf_counter() - t1
+    status = prob.status
+    result = DesignResult(model, status, None, None, {}, dict(b.rows), b.N, build_s, solve_s, solver)
+    if status not in ("optimal", "optimal_inaccurate"):
+        return result
+    if status == "optimal_inaccurate":
+        result.notes.append("the solver reports an inaccurate optimum")
+    values = np.asarray(x.value, dtype=float)
+    tables = {}
+    for k, (name, code) in enumerate(b.decisions):
+        tables[(name, code)] = values[k * b.P:(k + 1) * b.P].reshape(b.T)
+    result.values = tables
+    result.objective = float(prob.value)
+    if verify:
+        verify_design(result, b)
+    return result
+
+
+def _snap(tables: dict, denominator: int) -> dict:
+    out = {}
+    for key, arr in tables.items():
+        snapped = np.empty(arr.shape, dtype=object)
+        for idx, v in np.ndenumerate(arr):
+            snapped[idx] = Fraction(float(v)).limit_denominator(denominator)
+        out[key] = snapped
+    return out
+
+
+def concrete_model(model: Model, tables: dict, extra_measures=()) -> Model:
+    """The design with its decisions filled in: the checker reads them as tables by report profile."""
+    reqs = tuple(model.requirements)
+    measures = tuple(extra_measures) + tuple(model.measures)
+    return dataclasses.replace(model, requirements=reqs, measures=measures,
+                               extra={**model.extra, "decided": tables})
+
+
+def verify_design(result: DesignResult, b: LPBuilder) -> None:
+    """Snap to exact rationals (if the snapped mechanism still satisfies every constraint) and
+    re-check with the exhaustive checker. A design that fails its own re-check is an error."""
+    m = result.model
+    sense, expr, span = m.objective
+    objective = Measure("objective", expr, span)
+    last = None
+    for tables in (_snap(result.values, 1000), _snap(result.values, 10**6),
+                   {k: v.astype(object) for k, v in result.values.items()}):
+        concrete = concrete_model(m, tables, (objective,))
+        try:
+            report = ExhaustiveChecker(concrete, Options(grid=b.k)).run()
+        except EvalError as e:
+            raise DesignError(f"the designed mechanism could not be evaluated: {e}") from None
+        last = report
+        if all(p.verdict in ("verified", "passed-search") for p in report.properties):
+            result.verification = report
+            result.model = concrete
+            met = report.metrics["objective"]
+            result.objective = met.value
+            result.objective_exact = met.exact
+            result.values = tables
+            return
+    bad = [f"{p.name}: {p.verdict}" for p in last.properties if p.verdict not in ("verified", "passed-search")]
+    raise DesignError("the optimal mechanism fails its own re-check (" + "; ".join(bad) + "); "
+                      "the solver's tolerance may be too loose for this problem")
+
+
+def describe_rules(result: DesignResult, limit: int = 64) -> list[str]:
+    """The designed rules as a table (small spaces) or a summary."""
+    m = result.model
+    b_grids = grids(m, None if m.finite else None)
+    T = [g.size for g in b_grids]
+    P = int(np.prod(T))
+    names = sorted({k[0] for k in result.values})
+    lines = []
+    if P > limit:
+        for (name, code), arr in sorted(result.values.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            a = np.asarray(arr, dtype=float)
+            lines.append(f"{name}[{m.agents.label(code)}]: min {a.min():.4g}, mean {a.mean():.4g}, max {a.max():.4g}")
+        return lines
+    for p in range(P):
+        idx = np.unravel_index(p, T)
+        prof = ", ".join(b_grids[a].labels[i] for a, i in enumerate(idx))
+        cells = []
+        for name in names:
+            vals = [result.values[(name, code)][idx] for code in m.agents.codes]
+            cells.append(f"{name}=(" + ", ".join(_fmt(v) if isinstance(v, Fraction) else f"{float(v):.4g}"
+                                                 for v in vals) + ")")
+        lines.append(f"reports ({prof}): " + "  ".join(cells))
+    return lines
+
+
+_ = Requirement
+
+
+def designed_spec(result: DesignResult, limit: int = 400) -> str | None:
+    """The designed mechanism as a concrete ``mechanism`` block (decisions written out per report
+    profile), which ``mechc check`` accepts and verifies; None when the space is too large."""
+    from .. import ast
+    from ..fmt import Formatter, parse_with_comments
+
+    m = result.model
+    g = grids(m, None)
+    T = [x.size for x in g]
+    P = int(np.prod(T))
+    if P > limit or "source" not in m.extra:
+        return None
+    spec, _ = parse_with_comments(m.extra["source"], m.file)
+    mech = next(x for x in spec.mechanisms if x.name == m.name)
+    f = Formatter([], m.extra["source"].splitlines())
+    f.kind = "mechanism"
+    agent_var, report = m.agent_var, m.report_name
+    lines = [f"# Designed by mechc from {m.file}: the decisions of design {m.name}, written out per report profile.",
+             f"# Objective ({m.objective[0]}): {result.objective_exact or result.objective}.",
+             f"mechanism {m.name}Designed {{"]
+    if mech.doc:
+        lines.append(f'  "{mech.doc} (designed)"'.replace("\n", " "))
+    for item in mech.items:
+        if isinstance(item, ast.Decide):
+            continue
+        if isinstance(item, ast.Objective):
+            lines.append(f"  measure objective = expect {f.expr(item.body)}")
+            continue
+        if isinstance(item, ast.TypeDecl) and not m.finite:
+            k = g[0]
+            probs = ", ".join(_fmt(p) for p in k.exact_probs)
+            lines.append(f"  type {item.name}[{item.agent}] in {{{', '.join(k.labels)}}} ~ [{probs}]")
+            continue
+        lines.append("  " + f.item(item))
+    names = sorted({k[0] for k in result.values})
+    for name in names:
+        branches = []
+        for p in range(P):
+            idx = np.unravel_index(p, T)
+            cond = " and ".join(f"{report}[{m.agent_label(a)}] == {g[a].labels[i]}" for a, i in enumerate(idx))
+            vals = [result.values[(name, code)][idx] for code in m.agents.codes]
+            vals = [_fmt(v) if isinstance(v, Fraction) else repr(float(v)) for v in vals]
+            if len(set(vals)) == 1:
+                value = vals[0]
+            else:
+                value = vals[-1]
+                for a in reversed(range(len(vals) - 1)):
+                    value = f"if {agent_var} == {m.agent_label(a)} then {vals[a]} else {value}"
+                value = f"({value})"
+            branches.append((cond, value))
+        expr = branches[-1][1]
+        for cond, value in reversed(branches[:-1]):
+            expr = f"if {cond} then {value} else {expr}"
+        lines.append(f"  {name}[{agent_var}] = {expr}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
