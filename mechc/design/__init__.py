@@ -307,8 +307,13 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
     prob = cp.Problem(obj, cons)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
+    opts = {}
+    if solver == "HIGHS" and sum(b.rows.values()) > 20_000:
+        # interior point (with HiGHS's default crossover to a vertex) is several times faster than
+        # dual simplex on large incentive-constraint systems (bench/bench_design.py)
+        opts["highs_options"] = {"solver": "ipm"}
     try:
-        prob.solve(solver=solver)
+        prob.solve(solver=solver, **opts)
     except cp.error.SolverError as e:
         raise DesignError(f"solver {solver} failed: {e}") from None
     solve_s = time.perf_counter() - t1
