@@ -70,3 +70,14 @@ def test_decide_outside_a_design_block_is_an_error():
 def test_check_on_a_design_points_to_mechc_design(capsys):
     assert main(["check", "specs/design/optimal_auction_one_bidder.mech"]) == 2
     assert "mechc design" in capsys.readouterr().err
+
+
+def test_budget_balanced_bilateral_trade_is_a_posted_price():
+    # Hagerty and Rogerson (1987): dsic + ex_post_ir + strong budget balance => posted prices, so the
+    # designed optimum equals the best posted price's expected gains from trade (brute force here).
+    from fractions import Fraction as F
+
+    vals = [F(k, 4) for k in range(5)]
+    best = max(sum(b - s for b in vals for s in vals if b >= p >= s) / 25 for p in (F(k, 8) for k in range(9)))
+    res = solve_design(mechc.load(ROOT / "specs" / "design" / "bilateral_trade_budget_balanced.mech"))
+    assert res.objective_exact == str(best) == "9/50"
