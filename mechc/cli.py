@@ -285,7 +285,7 @@ def _design(args) -> int:
     else:
         rows = ", ".join(f"{k}: {v}" for k, v in result.rows.items())
         print(f"{model.name} ({args.file}): {model.objective[0]} the expectation of the objective")
-        print(f"  LP: {result.variables:,} variables, rows {rows}; built in {result.build_s:.3f} s, "
+        print(f"  {result.program}: {result.variables:,} variables, rows {rows}; built in {result.build_s:.3f} s, "
               f"{result.solver} solved in {result.solve_s:.3f} s: {result.status}")
         if ok:
             exact = f" (exact {result.objective_exact})" if result.objective_exact else ""

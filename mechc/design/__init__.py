@@ -50,6 +50,7 @@ class DesignResult:
     solver: str
     verification: Report | None = None
     notes: list = field(default_factory=list)
+    program: str = "LP"  # LP, or QP when the objective has a (concave/convex) quadratic part
 
 
 class LPBuilder:
@@ -247,14 +248,44 @@ class LPBuilder:
                     self.add_profile_rows(f"feasible (line {c.span.line})", c0, coef, sign)
 
     def objective(self):
+        """(sense, linear coefficients, diagonal quadratic coefficients or None, constant)."""
         sense, expr, _ = self.model.objective
-        c0, coef = self.profile_affine(lambda ev: ev.eval(expr, {}))
+        idx = list(np.unravel_index(np.arange(self.P), self.T))
+
+        def f(values: dict) -> np.ndarray:
+            cache = {(key[0], (key[1],)): float(values.get(k, 0.0)) for k, key in enumerate(self.decisions)}
+            ev = Evaluation(self.model, [g.values for g in self.grids], idx, False, None, cache)
+            with np.errstate(all="ignore"):
+                return np.broadcast_to(np.asarray(ev.eval(expr, {}), dtype=float), (self.P,))
+
+        c0 = f({})
+        lin, quad = [], []
+        for k in range(self.m):
+            f1, f2 = f({k: 1.0}), f({k: 2.0})
+            q = (f2 - 2 * f1 + c0) / 2
+            lin.append(f1 - c0 - q)
+            quad.append(q)
+        for k in range(self.m):  # only separable (diagonal) quadratics: cross terms must vanish
+            for j in range(k + 1, self.m):
+                cross = f({k: 1.0, j: 1.0}) - f({k: 1.0}) - f({j: 1.0}) + c0
+                if not np.allclose(cross, 0, atol=1e-9):
+                    raise DesignError("the objective multiplies two different decisions; only sums of "
+                                      "one-decision quadratics (like 10*q - q^2/2) are supported")
+        rng = np.random.default_rng(11)
+        d = rng.uniform(-3, 3, self.m)
+        want = c0 + sum(lin[k] * d[k] + quad[k] * d[k] ** 2 for k in range(self.m))
+        if not np.allclose(f(dict(enumerate(d))), want, rtol=1e-9, atol=1e-9):
+            raise DesignError("the objective is not a polynomial of degree <= 2 in the decision variables")
         w = np.ones(self.P)
-        idx = np.unravel_index(np.arange(self.P), self.T)
         for a in range(self.n):
             w = w * self.probs[a][idx[a]]
-        c = np.concatenate([w * ck for ck in coef])
-        return sense, c, float((w * c0).sum())
+        q = np.concatenate([w * qk for qk in quad])
+        if np.allclose(q, 0):
+            q = None
+        elif (sense == "maximize" and (q > 1e-12).any()) or (sense == "minimize" and (q < -1e-12).any()):
+            raise DesignError(f"the objective is not {'concave' if sense == 'maximize' else 'convex'} in the "
+                              "decisions, so it cannot be solved as a convex program")
+        return sense, np.concatenate([w * ck for ck in lin]), q, float((w * c0).sum())
 
     def matrices(self):
         def stack(blocks):
@@ -289,7 +320,7 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
     b = LPBuilder(model, grid)
     for req in model.requirements:
         b.add_requirement(req)
-    sense, c, c0 = b.objective()
+    sense, c, quad, c0 = b.objective()
     (A_ub, b_ub), (A_eq, b_eq) = b.matrices()
     lo, hi = b.bounds()
     x = cp.Variable(b.N)
@@ -303,7 +334,10 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
         cons.append(x[np.flatnonzero(fin_lo)] >= lo[fin_lo])
     if fin_hi.any():
         cons.append(x[np.flatnonzero(fin_hi)] <= hi[fin_hi])
-    obj = (cp.Maximize if sense == "maximize" else cp.Minimize)(c @ x + c0)
+    expr = c @ x + c0
+    if quad is not None:  # a separable concave (or convex) quadratic: DCP via cp.square
+        expr = expr + cp.sum(cp.multiply(quad, cp.square(x)))
+    obj = (cp.Maximize if sense == "maximize" else cp.Minimize)(expr)
     prob = cp.Problem(obj, cons)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -318,7 +352,8 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
         raise DesignError(f"solver {solver} failed: {e}") from None
     solve_s = time.perf_counter() - t1
     status = prob.status
-    result = DesignResult(model, status, None, None, {}, dict(b.rows), b.N, build_s, solve_s, solver)
+    result = DesignResult(model, status, None, None, {}, dict(b.rows), b.N, build_s, solve_s, solver,
+                          program="LP" if quad is None else "QP")
     if status not in ("optimal", "optimal_inaccurate"):
         return result
     if status == "optimal_inaccurate":

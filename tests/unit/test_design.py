@@ -81,3 +81,20 @@ def test_budget_balanced_bilateral_trade_is_a_posted_price():
     best = max(sum(b - s for b in vals for s in vals if b >= p >= s) / 25 for p in (F(k, 8) for k in range(9)))
     res = solve_design(mechc.load(ROOT / "specs" / "design" / "bilateral_trade_budget_balanced.mech"))
     assert res.objective_exact == str(best) == "9/50"
+
+
+def test_screening_menu_matches_the_textbook():
+    # Laffont and Martimort (2002, ch. 2); Bolton and Dewatripont (2005, ch. 2): S(q) = 10q - q^2/2,
+    # cost types 1 and 2 with probability 1/2: menu q = (9, 7), t = (16, 14), profit 32.5
+    res = solve_design(mechc.load(ROOT / "specs" / "design" / "screening.mech"))
+    assert res.program == "QP" and res.objective_exact == "65/2"
+    q, t = res.values[("q", 1)], res.values[("t", 1)]
+    assert [str(v) for v in q] == ["9", "7"] and [str(v) for v in t] == ["16", "14"]
+    first_best = solve_design(mechc.load(ROOT / "specs" / "design" / "screening_first_best.mech"))
+    assert first_best.objective_exact == "145/4"  # 36.25: the cost of asymmetric information is 3.75
+
+
+def test_convexity_is_required():
+    text = (ROOT / "specs" / "design" / "screening.mech").read_text().replace("- q[1] ^ 2 / 2", "+ q[1] ^ 2 / 2")
+    with pytest.raises(DesignError, match="not concave"):
+        solve_design(mechc.load_text(text, "s.mech"))
