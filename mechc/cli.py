@@ -310,6 +310,13 @@ def _design(args) -> int:
             target = out_dir / f"{path.stem}_designed.mech"
             target.write_text(spec_text, encoding="utf-8")
             print(f"wrote {target}")
+            from .codegen import generate
+
+            designed = load_text(spec_text, str(target))
+            report = check_model(designed, Options())
+            for name, content in generate(designed, report, spec_text, str(target)).files().items():
+                (out_dir / name).write_text(content, encoding="utf-8")
+                print(f"wrote {out_dir / name}")
     return EXIT_OK if ok else 1
 
 

@@ -98,3 +98,17 @@ def test_convexity_is_required():
     text = (ROOT / "specs" / "design" / "screening.mech").read_text().replace("- q[1] ^ 2 / 2", "+ q[1] ^ 2 / 2")
     with pytest.raises(DesignError, match="not concave"):
         solve_design(mechc.load_text(text, "s.mech"))
+
+
+def test_design_output_includes_the_generated_module(tmp_path):
+    assert main(["design", "specs/design/screening.mech", "-o", str(tmp_path)]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["screening_designed.mech", "screening_designed.py", "test_screening_designed.py"]
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("screening_designed", tmp_path / "screening_designed.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    assert mod.run([2]).q == (7,) and mod.run([1]).t == (16,)
