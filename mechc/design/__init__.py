@@ -313,13 +313,15 @@ class LPBuilder:
         return lo, hi
 
 
-def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", verify: bool = True) -> DesignResult:
+def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", verify: bool = True,
+                 skip: tuple = ()) -> DesignResult:
     import cvxpy as cp
 
     t0 = time.perf_counter()
     b = LPBuilder(model, grid)
     for req in model.requirements:
-        b.add_requirement(req)
+        if req.label not in skip:
+            b.add_requirement(req)
     sense, c, quad, c0 = b.objective()
     (A_ub, b_ub), (A_eq, b_eq) = b.matrices()
     lo, hi = b.bounds()
@@ -355,6 +357,16 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
     result = DesignResult(model, status, None, None, {}, dict(b.rows), b.N, build_s, solve_s, solver,
                           program="LP" if quad is None else "QP")
     if status not in ("optimal", "optimal_inaccurate"):
+        if status.startswith("infeasible") and not skip and b.N <= 20_000:
+            # which constraint family makes it so: the ones whose removal restores feasibility
+            culprits = [r.label for r in model.requirements
+                        if solve_design(model, grid, solver, verify=False, skip=(r.label,)).status
+                        in ("optimal", "optimal_inaccurate", "unbounded")]
+            if culprits:
+                result.notes.append("feasible again without: " + ", ".join(culprits))
+            else:
+                result.notes.append("no single constraint family is to blame (only together) or the bounds of "
+                                    "the decisions conflict")
         return result
     if status == "optimal_inaccurate":
         result.notes.append("the solver reports an inaccurate optimum")
