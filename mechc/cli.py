@@ -19,7 +19,7 @@ from . import __version__, load_text
 from .analysis import METHODS, Options
 from .analysis import check as check_model
 from .analysis.exhaustive import ExhaustiveChecker
-from .errors import EvalError, ResourceLimit, SpecError, SpecErrors, render
+from .errors import EvalError, MechError, ResourceLimit, SpecError, SpecErrors, render
 from .render import to_json, to_junit, to_text
 
 EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_RESOURCE = 0, 1, 2, 3
@@ -73,6 +73,37 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"mechc: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID)
+
+
+def _read(name: str) -> str | None:
+    """A spec's text, or None after saying why it cannot be read."""
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"mechc: error: cannot read {name}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+        return None
+
+
+def _failure(e: Exception, sources: dict) -> int:
+    """Render an error about a spec or a request (located when it has a place); its exit code."""
+    if isinstance(e, SpecErrors):
+        for x in e.errors:
+            _diag(render(x, sources))
+        n = len(e.errors)
+        print(f"{n} error{'s' if n > 1 else ''} in {next(iter(sources), 'the spec')}", file=sys.stderr)
+        return EXIT_INVALID
+    if isinstance(e, SpecError):
+        _diag(render(e, sources))
+        return EXIT_INVALID
+    if isinstance(e, EvalError):
+        _diag(render(SpecError(e.span, str(e), e.hint), sources))
+        return EXIT_INVALID
+    if isinstance(e, ResourceLimit):
+        print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}, or check a smaller "
+              "instance (--param, --grid)", file=sys.stderr)
+        return EXIT_RESOURCE
+    print(f"mechc: error: {e}", file=sys.stderr)  # any other MechError (design, plot)
+    return EXIT_INVALID
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -195,11 +226,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(args, err: Console) -> int:
-    path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        err.print(f"mechc: error: cannot read {args.file}: {getattr(e, 'strerror', None) or e}", markup=False)
+    text = _read(args.file)
+    if text is None:
         return EXIT_INVALID
     sources = {args.file: text}
     if args.sweep:
@@ -214,19 +242,8 @@ def _check(args, err: Console) -> int:
                        method=args.method, timeout=args.timeout, seed=args.seed)
         ExhaustiveChecker(model, opts).check_limits()
         report = _run_with_progress(lambda: check_model(model, opts), opts, err)
-    except SpecErrors as e:
-        for x in e.errors:
-            _diag(render(x, sources))
-        n = len(e.errors)
-        print(f"{n} error{'s' if n > 1 else ''} in {args.file}", file=sys.stderr)
-        return EXIT_INVALID
-    except EvalError as e:
-        _diag(render(SpecError(e.span, str(e), e.hint), sources))
-        return EXIT_INVALID
-    except ResourceLimit as e:
-        print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}, or check a smaller "
-              "instance (--param, --grid)", file=sys.stderr)
-        return EXIT_RESOURCE
+    except (SpecErrors, EvalError, ResourceLimit) as e:
+        return _failure(e, sources)
     except MemoryError:
         print("mechc: resource limit: out of memory; lower --grid or --max-memory", file=sys.stderr)
         return EXIT_RESOURCE
@@ -252,28 +269,15 @@ def _design(args) -> int:
     from .design import DesignError, describe_rules, designed_spec, solve_design
 
     path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        print(f"mechc: error: cannot read {args.file}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+    text = _read(args.file)
+    if text is None:
         return EXIT_INVALID
     sources = {args.file: text}
     try:
         model = load_text(text, args.file, dict(args.param))
         result = solve_design(model, args.grid, args.solver.upper())
-    except SpecErrors as e:
-        for x in e.errors:
-            _diag(render(x, sources))
-        return EXIT_INVALID
-    except EvalError as e:
-        _diag(render(SpecError(e.span, str(e), e.hint), sources))
-        return EXIT_INVALID
-    except ResourceLimit as e:
-        print(f"mechc: resource limit: {e}\nhint: use {e.flag}", file=sys.stderr)
-        return EXIT_RESOURCE
-    except DesignError as e:
-        print(f"mechc: design error: {e}", file=sys.stderr)
-        return EXIT_INVALID
+    except (SpecErrors, EvalError, ResourceLimit, DesignError) as e:
+        return _failure(e, sources)
     ok = result.status in ("optimal", "optimal_inaccurate")
     if args.format == "json":
         out = {"spec": args.file, "name": model.name, "status": result.status, "objective": result.objective,
@@ -321,14 +325,11 @@ def _design(args) -> int:
 
 
 def _plot(args) -> int:
-    from .errors import MechError
     from .plot import draw, plot_data
 
     path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        print(f"mechc: error: cannot read {args.file}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+    text = _read(args.file)
+    if text is None:
         return EXIT_INVALID
     sources = {args.file: text}
     try:
@@ -353,19 +354,8 @@ def _plot(args) -> int:
             sweep = (name, [float(v) for v in values], series)
         out = args.output or str(path.with_suffix(".png").name)
         draw(model, data, out, sweep)
-    except SpecErrors as e:
-        for x in e.errors:
-            _diag(render(x, sources))
-        return EXIT_INVALID
-    except SpecError as e:
-        _diag(render(e, sources))
-        return EXIT_INVALID
-    except EvalError as e:
-        _diag(render(SpecError(e.span, str(e), e.hint), sources))
-        return EXIT_INVALID
     except MechError as e:
-        print(f"mechc: error: {e}", file=sys.stderr)
-        return EXIT_INVALID
+        return _failure(e, sources)
     print(f"wrote {out}")
     return EXIT_OK
 
@@ -377,16 +367,14 @@ def _fmt(args) -> int:
 
     changed, failed = 0, False
     for name in args.files:
-        try:
-            text = Path(name).read_text(encoding="utf-8")
-            new = format_text(text, name)
-        except OSError as e:
-            print(f"mechc: error: cannot read {name}: {e.strerror or e}", file=sys.stderr)
+        text = _read(name)
+        if text is None:
             failed = True
             continue
+        try:
+            new = format_text(text, name)
         except SpecErrors as e:
-            for x in e.errors:
-                _diag(render(x, {name: text}))
+            _failure(e, {name: text})
             failed = True
             continue
         if new == text:
@@ -448,19 +436,8 @@ def _sweep(args, text: str, sources: dict, err: Console) -> int:
             row.update({p.name: p.verdict for p in report.properties})
             row.update({k: m.value for k, m in report.metrics.items()})
             rows.append(row)
-    except SpecErrors as e:
-        for x in e.errors:
-            _diag(render(x, sources))
-        return EXIT_INVALID
-    except SpecError as e:
-        _diag(render(e, sources))
-        return EXIT_INVALID
-    except EvalError as e:
-        _diag(render(SpecError(e.span, str(e), e.hint), sources))
-        return EXIT_INVALID
-    except ResourceLimit as e:
-        print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}", file=sys.stderr)
-        return EXIT_RESOURCE
+    except (SpecErrors, SpecError, EvalError, ResourceLimit) as e:
+        return _failure(e, sources)
     cols = list(dict.fromkeys(k for r in rows for k in r))
     if args.format == "json":
         out = json.dumps({"spec": args.file, "sweep": name, "rows": rows}, indent=2) + "\n"
@@ -491,11 +468,8 @@ def _sweep(args, text: str, sources: dict, err: Console) -> int:
 def _compile(args, err: Console) -> int:
     from .codegen import generate
 
-    path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        err.print(f"mechc: error: cannot read {args.file}: {getattr(e, 'strerror', None) or e}", markup=False)
+    text = _read(args.file)
+    if text is None:
         return EXIT_INVALID
     sources = {args.file: text}
     report = None
@@ -509,14 +483,8 @@ def _compile(args, err: Console) -> int:
             except ResourceLimit as e:
                 print(f"mechc: warning: properties not checked at compile time: {e}", file=sys.stderr)
         files = generate(model, report, text, args.file).files()
-    except SpecErrors as e:
-        for x in e.errors:
-            _diag(render(x, sources))
-        print(f"{len(e.errors)} error{'s' if len(e.errors) > 1 else ''} in {args.file}", file=sys.stderr)
-        return EXIT_INVALID
-    except EvalError as e:
-        _diag(render(SpecError(e.span, str(e), e.hint), sources))
-        return EXIT_INVALID
+    except (SpecErrors, EvalError) as e:
+        return _failure(e, sources)
     out = Path(args.output)
     if args.check:
         stale = [name for name, content in files.items()
