@@ -272,9 +272,15 @@ class Feasible(Item):
 @dataclass(frozen=True)
 class Decision(Node):
     name: str
-    agent: str
+    agent: str  # the index variable (the agent index in designs; e.g. an outcome in contracts)
     lo: Expr | None
     hi: Expr | None
+    index_set: SetExpr | None = None
+
+
+@dataclass(frozen=True)
+class Implement(Item):
+    action: str
 
 
 @dataclass(frozen=True)

@@ -234,8 +234,8 @@ def _check(args, err: Console) -> int:
         return _sweep(args, text, sources, err)
     try:
         model = load_text(text, args.file, dict(args.param), args.mechanism)
-        if model.kind == "design":
-            print(f"mechc: {args.file} holds design {model.name}: its rules are decision variables\n"
+        if model.kind in ("design", "contract"):
+            print(f"mechc: {args.file} holds {model.kind} {model.name}: its rules are decision variables\n"
                   f"hint: run 'mechc design {args.file}' (which solves and re-verifies it)", file=sys.stderr)
             return EXIT_INVALID
         opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
@@ -275,6 +275,8 @@ def _design(args) -> int:
     sources = {args.file: text}
     try:
         model = load_text(text, args.file, dict(args.param))
+        if model.kind == "contract":
+            return _contract(args, model)
         result = solve_design(model, args.grid, args.solver.upper())
     except (SpecErrors, EvalError, ResourceLimit, DesignError) as e:
         return _failure(e, sources)
@@ -322,6 +324,39 @@ def _design(args) -> int:
                 (out_dir / name).write_text(content, encoding="utf-8")
                 print(f"wrote {out_dir / name}")
     return EXIT_OK if ok else 1
+
+
+def _contract(args, model) -> int:
+    import json
+
+    from .design import solve_contract
+
+    r = solve_contract(model, args.solver.upper())
+    ok = r.status in ("optimal", "optimal_inaccurate")
+
+    def show(v):
+        return f"{float(v):.6g}" + (f" ({v.numerator}/{v.denominator})" if getattr(v, "denominator", 1) != 1 else "")
+
+    if args.format == "json":
+        out = {"spec": args.file, "name": model.name, "status": r.status, "objective": r.objective,
+               "objective_exact": r.objective_exact, "implement": model.extra["implement"][0],
+               "decisions": {f"{n}[{k}]": float(v) for (n, k), v in r.wages.items()},
+               "values": {k: float(v) for k, v in r.values.items()}, "checks": r.checks, "rows": r.rows}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return EXIT_OK if ok else 1
+    print(f"{model.name} ({args.file}): implement {model.extra['implement'][0]}, {model.objective[0]} the objective")
+    print(f"  LP: {len(r.wages) or '?'} decisions, rows {', '.join(f'{k}: {v}' for k, v in r.rows.items())}; "
+          f"solved in {r.solve_s:.3f} s: {r.status}")
+    if not ok:
+        print(f"  no contract implements {model.extra['implement'][0]}: the program is {r.status}")
+        return 1
+    print(f"  objective: {show(r.objective) if r.objective_exact is None else f'{r.objective:.6g} (exact {r.objective_exact})'}")
+    for (n, k), v in r.wages.items():
+        print(f"    {n}[{k}] = {show(v)}")
+    for k, v in r.values.items():
+        print(f"  {k} = {show(v)}")
+    print("  re-checked in exact arithmetic: " + ", ".join(f"{k} {'holds' if v else 'FAILS'}" for k, v in r.checks.items()))
+    return EXIT_OK
 
 
 def _plot(args) -> int:

@@ -153,8 +153,12 @@ class Formatter:
         parts = []
         for x in d.decisions:
             rng = f" in [{self.expr(x.lo, 5)}, {self.expr(x.hi, 5)}]" if x.lo is not None else ""
-            parts.append(f"{x.name}[{x.agent}]: real{rng}")
+            idx = x.agent + (f" in {self.set(x.index_set)}" if x.index_set is not None else "")
+            parts.append(f"{x.name}[{idx}]: real{rng}")
         return "decide " + ", ".join(parts)
+
+    def _f_Implement(self, i: ast.Implement) -> str:
+        return f"implement {i.action}"
 
     def _f_Objective(self, o: ast.Objective) -> str:
         return f"{o.sense} " + ("expect " if o.expect else "") + self.expr(o.body)

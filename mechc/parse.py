@@ -77,8 +77,11 @@ class _ToAst(Transformer):
         return ast.Decide(tuple(ch), span=self._span(meta))
 
     def decision(self, meta, ch):
-        name, agent, lo, hi = ch
-        return ast.Decision(str(name), str(agent), lo, hi, span=self._span(meta))
+        name, agent, index_set, lo, hi = ch
+        return ast.Decision(str(name), str(agent), lo, hi, index_set, span=self._span(meta))
+
+    def implement(self, meta, ch):
+        return ast.Implement(str(ch[0]), span=self._span(meta))
 
     def subject_to(self, meta, ch):
         return ast.Require(tuple(ch), span=self._span(meta))

@@ -65,6 +65,8 @@ class MechFile(pytest.File):
         model = load_text(text, shown)
         if model.kind == "design":
             return self._design_results(model, grid, cache, key)
+        if model.kind == "contract":
+            return self._contract_results(model, cache, key)
         report = check(model, method=method, grid=grid)
         results = [{"name": p.name, "verdict": p.verdict, "method": p.method, "detail": p.detail, "line": p.line,
                     "counterexample": p.counterexample.summary if p.counterexample else None}
@@ -89,6 +91,26 @@ class MechFile(pytest.File):
                             for p in res.verification.properties]
         except DesignError as e:
             results = [{"name": "design", "verdict": "violated", "method": "design", "detail": str(e), "line": 1,
+                        "counterexample": None}]
+        if cache is not None:
+            cache.set(_CACHE_PREFIX + key, results)
+        return results
+
+
+    def _contract_results(self, model, cache, key) -> list[dict]:
+        from .design import DesignError, solve_contract
+
+        try:
+            r = solve_contract(model)
+            ok = r.status in ("optimal", "optimal_inaccurate")
+            results = [{"name": "contract", "verdict": "verified" if ok else "violated", "method": "lp",
+                        "detail": f"{r.status}; objective {r.objective_exact or r.objective}", "line": 1,
+                        "counterexample": None}]
+            results += [{"name": k, "verdict": "verified" if v else "violated", "method": "exact re-check",
+                         "detail": "holds at the optimal contract" if v else "fails at the optimal contract",
+                         "line": 1, "counterexample": None} for k, v in r.checks.items()]
+        except DesignError as e:
+            results = [{"name": "contract", "verdict": "violated", "method": "lp", "detail": str(e), "line": 1,
                         "counterexample": None}]
         if cache is not None:
             cache.set(_CACHE_PREFIX + key, results)

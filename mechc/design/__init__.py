@@ -511,3 +511,100 @@ def designed_spec(result: DesignResult, limit: int = 400) -> str | None:
         lines.append(f"  {name}[{agent_var}] = {expr}")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+@dataclass
+class ContractResult:
+    status: str
+    objective: float | None
+    objective_exact: str | None
+    wages: dict  # (decision, index label) -> value
+    values: dict  # other plain definitions at the optimum (e.g. the principal's payoff)
+    checks: dict  # constraint -> True when it holds in exact arithmetic
+    rows: dict
+    solve_s: float
+    notes: list = field(default_factory=list)
+
+
+def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
+    """A ``contract`` block: choose the decisions (wages per outcome...) so that the agent's best
+    action is the implemented one (utility[target] >= utility[a] for every action a), with
+    participation if required, optimising the objective; one linear program."""
+    import cvxpy as cp
+
+    if model.kind != "contract":
+        raise DesignError(f"{model.name} is not a contract block")
+    target_label, target = model.extra["implement"]
+    util = model.defs["utility"]
+    actions = util.index_sets[0]
+    decisions = [(name, code) for name, d in model.defs.items() if d.body is None for code in d.index_sets[0].codes]
+    m = len(decisions)
+
+    def ev_at(values) -> Evaluation:
+        cache = {(n, (c,)): Fraction(values[k]) if isinstance(values[k], Fraction) else float(values[k])
+                 for k, (n, c) in enumerate(decisions)}
+        exact = all(isinstance(v, Fraction) for v in values)
+        return Evaluation(model, [], [], exact, None, cache)
+
+    def affine(fn):
+        zero = [0.0] * m
+        c0 = float(fn(ev_at(zero)))
+        coef = np.array([float(fn(ev_at([1.0 if j == k else 0.0 for j in range(m)]))) - c0 for k in range(m)])
+        d = np.random.default_rng(5).uniform(0, 3, m)
+        if abs(float(fn(ev_at(list(d)))) - (c0 + coef @ d)) > 1e-9 * (1 + abs(c0)):
+            raise DesignError("the contract's utilities and objective must be linear in the decisions")
+        return c0, coef
+
+    rows_a, rhs, families = [], [], {}
+    u_t0, u_t = affine(lambda ev: ev.ref("utility", (target,)))
+    for a in actions.codes:
+        if a == target:
+            continue
+        u_a0, u_a = affine(lambda ev, a=a: ev.ref("utility", (a,)))
+        rows_a.append(u_a - u_t)  # U(a) - U(target) <= 0
+        rhs.append(u_t0 - u_a0)
+        families["implement " + target_label] = families.get("implement " + target_label, 0) + 1
+    wants_ir = any(r.name == "ex_post_ir" for r in model.requirements)
+    if wants_ir:
+        rows_a.append(-u_t)
+        rhs.append(u_t0)
+        families["ir"] = 1
+    sense, expr, _ = model.objective
+    c0, c = affine(lambda ev: ev.eval(expr, {}))
+    x = cp.Variable(m)
+    cons = [np.array(rows_a) @ x <= np.array(rhs)] if rows_a else []
+    lo = np.array([float((model.defs[n].bounds or (None, None))[0] if (model.defs[n].bounds or (None,))[0]
+                         is not None else -np.inf) for n, _ in decisions])
+    hi = np.array([float((model.defs[n].bounds or (None, None))[1] if (model.defs[n].bounds or (None, None))[1]
+                         is not None else np.inf) for n, _ in decisions])
+    if np.isfinite(lo).any():
+        cons.append(x[np.flatnonzero(np.isfinite(lo))] >= lo[np.isfinite(lo)])
+    if np.isfinite(hi).any():
+        cons.append(x[np.flatnonzero(np.isfinite(hi))] <= hi[np.isfinite(hi)])
+    prob = cp.Problem((cp.Maximize if sense == "maximize" else cp.Minimize)(c @ x + c0), cons)
+    t = time.perf_counter()
+    prob.solve(solver=solver)
+    solve_s = time.perf_counter() - t
+    if prob.status not in ("optimal", "optimal_inaccurate"):
+        return ContractResult(prob.status, None, None, {}, {}, {}, families, solve_s)
+    # snap to rationals and re-check every constraint exactly
+    for den in (1000, 10**6):
+        vals = [Fraction(float(v)).limit_denominator(den) for v in x.value]
+        ev = ev_at(vals)
+        u_target = ev.ref("utility", (target,))
+        checks = {f"{target_label} >= {actions.label(a)}": bool(u_target >= ev.ref("utility", (a,)))
+                  for a in actions.codes if a != target}
+        if wants_ir:
+            checks["ir"] = bool(u_target >= 0)
+        checks["bounds"] = all((lo[k] == -np.inf or v >= lo[k]) and (hi[k] == np.inf or v <= hi[k])
+                               for k, v in enumerate(vals))
+        if all(checks.values()):
+            break
+    else:
+        raise DesignError("the optimal contract fails its own exact re-check: " +
+                          ", ".join(k for k, v in checks.items() if not v))
+    obj = ev.eval(expr, {})
+    wages = {(n, model.defs[n].index_sets[0].label(code)): v for (n, code), v in zip(decisions, vals, strict=True)}
+    values = {n: ev.ref(n, ()) for n, d in model.defs.items() if d.body is not None and not d.index_sets}
+    return ContractResult(prob.status, float(obj), _fmt(obj) if isinstance(obj, Fraction) else None, wages,
+                          values, checks, families, solve_s)

@@ -54,7 +54,7 @@ class Evaluation:
         self.true_types = true_types or {}
         self.exact = exact
         self.cache = {} if cache is None else cache
-        self.agent_pos = {c: k for k, c in enumerate(model.agents.codes)}
+        self.agent_pos = {c: k for k, c in enumerate(model.agents.codes)} if model.agents is not None else {}
         self.item_pos = ({c: k for k, c in enumerate(model.type_spaces[0].items.codes)}
                          if model.type_spaces and model.type_spaces[0].items is not None else {None: 0})
         self.undefined: dict[Span | None, str] = {}

@@ -174,7 +174,7 @@ class Checker:
         items = self.mech.items
         by = {k: [it for it in items if isinstance(it, k)] for k in (
             ast.Param, ast.SetDecl, ast.Agents, ast.TypeDecl, ast.Report, ast.Outcomes,
-            ast.Definition, ast.Require, ast.Measure, ast.Feasible, ast.Decide, ast.Objective)}
+            ast.Definition, ast.Require, ast.Measure, ast.Feasible, ast.Decide, ast.Objective, ast.Implement)}
         for p in by[ast.Param]:
             self.check_param(p)
         unknown = sorted(set(self.overrides) - set(self.params))
@@ -205,6 +205,7 @@ class Checker:
         requirements = self.check_requirements(by[ast.Require])
         measures = self.check_measures(by[ast.Measure])
         objective = self.check_objective(by[ast.Objective])
+        implement = self.check_implement(by[ast.Implement])
         constraints = self.check_constraints(by[ast.Feasible])
         self.check_purity(constraints)
         utility, uvar = self.derive_utility(requirements)
@@ -221,7 +222,8 @@ class Checker:
             kind=self.mech.kind, objective=objective,
             utility=utility, utility_var=uvar, requirements=tuple(requirements), measures=tuple(measures),
             constraints=tuple(constraints), outcomes=self.outcomes, welfare=welfare,
-            transcendental=self.transcendental, span=self.mech.span, extra={"spans": self.spans},
+            transcendental=self.transcendental, span=self.mech.span,
+            extra={"spans": self.spans, "implement": implement},
             set_defs=self.set_defs, generic_space=self.generic_space,
         )
 
@@ -413,6 +415,8 @@ class Checker:
 
     # ------------------------------------------------------------------ agents, types, reports
     def check_agents(self, decls: list[ast.Agents]) -> None:
+        if not decls and self.mech.kind == "contract":
+            return  # a contract's agent is implicit: it chooses an action, it reports nothing
         if not decls:
             self.err(self.mech.span, f"mechanism {self.mech.name} declares no agents",
                      "add a line such as 'agents i in 1..n'")
@@ -432,6 +436,8 @@ class Checker:
         self.agent_var = d.var
 
     def check_types(self, decls: list[ast.TypeDecl]) -> None:
+        if not decls and self.mech.kind == "contract":
+            return
         if not decls:
             self.err(self.mech.span, "no private types declared",
                      "add e.g. 'type v[i]: real in [0, 1] ~ uniform'")
@@ -566,6 +572,8 @@ class Checker:
                          items=items, span=d.span)
 
     def check_report(self, decls: list[ast.Report]) -> None:
+        if not decls and self.mech.kind == "contract":
+            return
         if not decls:
             self.err(self.mech.span, "no report declared", f"add 'report b[{self.agent_var or 'i'}] of "
                                                           f"{self.type_name or 'v'}[{self.agent_var or 'i'}]'")
@@ -600,7 +608,7 @@ class Checker:
         self.defs[d.name] = DefInfo(d, index, params)
 
     def check_design_items(self, decides: list[ast.Decide], objectives: list[ast.Objective]) -> None:
-        design = self.mech.kind == "design"
+        design = self.mech.kind in ("design", "contract")
         if not design:
             for it in [*decides, *objectives]:
                 what = "decide" if isinstance(it, ast.Decide) else it.sense
@@ -616,7 +624,13 @@ class Checker:
             for x in dec.decisions:
                 if not self.declare(x.name, "decision", x.span):
                     continue
-                if self.agents is not None and x.agent != self.agent_var:
+                index_set = self.agents
+                if x.index_set is not None:
+                    index_set = self.resolve_set(x.index_set, None)
+                elif self.mech.kind == "contract":
+                    self.err(x.span, f"say what '{x.agent}' ranges over, e.g. {x.name}[{x.agent} in Results]")
+                    continue
+                elif self.agents is not None and x.agent != self.agent_var:
                     self.err(x.span, f"decisions are indexed by the agent index '{self.agent_var}', not '{x.agent}'")
                 lo = hi = None
                 try:
@@ -627,15 +641,15 @@ class Checker:
                             self.err(x.span, f"empty range [{_fmt(lo)}, {_fmt(hi)}] for {x.name}")
                 except _Err:
                     pass
-                info = DefInfo(x, [(x.agent, self.agents)], None, state="done", vtype=NUM, bounds=(lo, hi))
+                info = DefInfo(x, [(x.agent, index_set)], None, state="done", vtype=NUM, bounds=(lo, hi))
                 info.index_syms = (IndexVar(x.agent),)
                 self.defs[x.name] = info
 
     def check_objective(self, objectives: list[ast.Objective]):
-        if not objectives or self.mech.kind != "design":
+        if not objectives or self.mech.kind not in ("design", "contract"):
             return None
         o = objectives[0]
-        if not o.expect:
+        if not o.expect and self.mech.kind != "contract":
             self.err(o.body.span, "the objective is an expectation under the prior", f"write '{o.sense} expect ...'")
             return None
         self._deps, self._type_read = set(), None
@@ -644,6 +658,28 @@ class Checker:
         except _Err:
             return None
         return (o.sense, expr, o.span)
+
+    def check_implement(self, items: list[ast.Implement]):
+        """contract blocks: the action the contract must make the agent choose."""
+        if self.mech.kind != "contract":
+            for it in items:
+                self.err(it.span, "'implement' belongs in a contract block")
+            return None
+        if len(items) != 1:
+            self.err(self.mech.span if not items else items[1].span, "a contract implements exactly one action",
+                     "add e.g. 'implement Work'")
+            return None
+        it = items[0]
+        u = self.defs.get("utility")
+        if u is None or len(u.index) != 1 or u.index[0][1] is None:
+            self.err(it.span, "a contract needs the agent's utility per action: utility[a in Actions] = ...")
+            return None
+        actions = u.index[0][1]
+        if it.action not in actions.elements:
+            self.err(it.span, f"'{it.action}' is not one of the actions {actions.name}",
+                     did_you_mean(it.action, [str(e) for e in actions.elements]))
+            return None
+        return (it.action, self.symbols[it.action][0] if it.action in self.symbols else it.action)
 
     def formal_set(self, f: ast.Formal, outcome_default: bool) -> FiniteSet | None:
         if f.set is not None:
@@ -1000,6 +1036,8 @@ class Checker:
     # ------------------------------------------------------------------ conventions and properties
     def check_conventions(self) -> None:
         for name in ("pay", "x", "utility", "value"):
+            if self.mech.kind == "contract":
+                break  # a contract's utility is indexed by the agent's actions
             info = self.defs.get(name)
             if info is None:
                 continue

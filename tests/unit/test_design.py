@@ -113,3 +113,28 @@ def test_design_output_includes_the_generated_module(tmp_path):
     sys.modules[spec.name] = mod
     spec.loader.exec_module(mod)
     assert mod.run([2]).q == (7,) and mod.run([1]).t == (16,)
+
+
+def test_moral_hazard_contract():
+    # success 0.8 (work) / 0.4 (shirk), effort cost 1, output 10, limited liability: the cheapest
+    # contract implementing work pays 2.5 on success (0.8 w - 1 = 0.4 w), expected pay 2, principal 6.0
+    from mechc.design import solve_contract
+
+    r = solve_contract(mechc.load(ROOT / "specs" / "design" / "moral_hazard.mech"))
+    assert r.status == "optimal" and r.objective_exact == "2"
+    assert {k: str(v) for k, v in r.wages.items()} == {("wage", "Fail"): "0", ("wage", "Success"): "5/2"}
+    assert str(r.values["principal"]) == "6" and all(r.checks.values())
+
+
+def test_contract_cli_and_check_redirect(capsys):
+    assert main(["design", "specs/design/moral_hazard.mech"]) == 0
+    out = capsys.readouterr().out
+    assert "wage[Success] = 2.5 (5/2)" in out and "principal = 6" in out
+    assert main(["check", "specs/design/moral_hazard.mech"]) == 2
+    assert "mechc design" in capsys.readouterr().err
+
+
+def test_implementing_an_unknown_action_is_located():
+    text = (ROOT / "specs" / "design" / "moral_hazard.mech").read_text().replace("implement Work", "implement Wrok")
+    with pytest.raises(mechc.SpecErrors, match="not one of the actions"):
+        mechc.load_text(text, "c.mech")
