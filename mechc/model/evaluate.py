@@ -147,8 +147,14 @@ class Evaluation:
     def _ev_Pow(self, e, env):
         base = self.eval(e.base, env)
         ex = e.exp
+        k = None
         if ex.is_Integer:
             k = int(ex)
+        elif not ex.is_Number:  # e.g. p^k with k an index: exact when k's value is an integer
+            xv = self.eval(ex, env)
+            if _is_scalar(xv) and float(xv) == int(float(xv)):
+                k = int(float(xv))
+        if k is not None:
             if k >= 0:
                 return base**k
             out, zero = runtime.recip(np.asarray(base) ** (-k), self.exact)
@@ -169,6 +175,13 @@ class Evaluation:
             out = fn(np.asarray(self.to_float(self.eval(e.args[0], env)), dtype=float))
         self.note_undefined(e, ~np.isfinite(out), why)
         return out
+
+    def _ev_binomial(self, e, env):
+        import math
+
+        n, k = (self.eval(a, env) for a in e.args)
+        out = np.vectorize(lambda a, b: math.comb(int(a), int(b)) if 0 <= int(b) <= int(a) else 0, otypes=[object])(n, k)
+        return out if self.exact else out.astype(float)
 
     def _ev_exp(self, e, env):
         return self._transcendental(e, env, np.exp, "exp overflow")

@@ -43,7 +43,7 @@ from ..model.nodes import (
 from .types import BOOL, ERR, INT, NONE, NUM, VType, comparable_eq, unify
 
 MAX_SET_SIZE = 100_000
-BUILTIN_FUNCS = {"abs": 1, "log": 1, "exp": 1, "sqrt": 1, "min": -2, "max": -2}
+BUILTIN_FUNCS = {"abs": 1, "log": 1, "exp": 1, "sqrt": 1, "min": -2, "max": -2, "binomial": 3}
 AGGREGATES = {"sum", "prod", "min", "max", "argmax", "argmin", "count", "any", "all", "median"}
 KEYWORDS = {"mechanism", "param", "agents", "set", "type", "report", "of", "outcomes", "require", "measure",
             "expect", "feasible", "if", "then", "else", "and", "or", "not", "in", "where", "default", "true",
@@ -902,6 +902,11 @@ class Checker:
         if n in ("min", "max"):
             t = INT if all(t == INT for t, _ in typed) else NUM
             return t, (sympy.Min if n == "min" else sympy.Max)(*syms)
+        if n == "binomial":  # the pmf C(n, k) p^k (1 - p)^(n - k)
+            count, prob, k = syms
+            if not (typed[0][0] == INT and typed[2][0] == INT):
+                self.fail(e.span, "binomial(n, p, k) takes integer n and k")
+            return NUM, sympy.binomial(count, k) * prob ** k * (1 - prob) ** (count - k)
         self.transcendental = True
         return NUM, {"log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt}[n](syms[0])
 

@@ -138,3 +138,36 @@ def test_implementing_an_unknown_action_is_located():
     text = (ROOT / "specs" / "design" / "moral_hazard.mech").read_text().replace("implement Work", "implement Wrok")
     with pytest.raises(mechc.SpecErrors, match="not one of the actions"):
         mechc.load_text(text, "c.mech")
+
+
+def test_llm_pay_for_performance_contract():
+    # after Saig et al. (2024): min-pay contract pays only on the largest-likelihood-ratio outcome
+    # (all 5 tests pass): w = 1 / ((4/5)^5 - (1/2)^5) = 100000/29643, expected pay 32768/29643
+    from fractions import Fraction as F
+
+    from mechc.design import solve_contract
+
+    r = solve_contract(mechc.load(ROOT / "specs" / "design" / "llm_code_contract.mech"))
+    w = 1 / (F(4, 5) ** 5 - F(1, 2) ** 5)
+    assert r.wages[("pay", "5")] == w and all(r.wages[("pay", str(k))] == 0 for k in range(5))
+    assert r.objective_exact == str(F(4, 5) ** 5 * w) == "32768/29643"
+
+
+def test_binomial_pmf_sums_to_one_exactly():
+    text = """contract C {
+  set A = {Lo, Hi}
+  set K = 0..7
+  q[a in A, y in K] = binomial(7, if a == Hi then 2/3 else 1/4, y)
+  decide w[y in K]: real in [0, 1]
+  utility[a in A] = sum(y in K, q[a, y] * w[y])
+  implement Hi
+  minimize sum(y in K, q[Hi, y] * w[y])
+}"""
+    from mechc.model.evaluate import Evaluation
+
+    m = mechc.load_text(text, "b.mech")
+    ev = Evaluation(m, [], [], exact=True)
+    from fractions import Fraction as F
+
+    assert sum(ev.ref("q", (m.symbols["Hi"], y)) for y in range(8)) == F(1)
+    assert ev.ref("q", (m.symbols["Lo"], 2)) == 21 * F(1, 4) ** 2 * F(3, 4) ** 5
