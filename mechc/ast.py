@@ -276,6 +276,7 @@ class Decision(Node):
     lo: Expr | None
     hi: Expr | None
     index_set: SetExpr | None = None
+    integer: bool = False
 
 
 @dataclass(frozen=True)

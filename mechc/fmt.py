@@ -154,7 +154,7 @@ class Formatter:
         for x in d.decisions:
             rng = f" in [{self.expr(x.lo, 5)}, {self.expr(x.hi, 5)}]" if x.lo is not None else ""
             idx = x.agent + (f" in {self.set(x.index_set)}" if x.index_set is not None else "")
-            parts.append(f"{x.name}[{idx}]: real{rng}")
+            parts.append(f"{x.name}[{idx}]: {'int' if x.integer else 'real'}{rng}")
         return "decide " + ", ".join(parts)
 
     def _f_Implement(self, i: ast.Implement) -> str:

@@ -77,8 +77,14 @@ class _ToAst(Transformer):
         return ast.Decide(tuple(ch), span=self._span(meta))
 
     def decision(self, meta, ch):
-        name, agent, index_set, lo, hi = ch
-        return ast.Decision(str(name), str(agent), lo, hi, index_set, span=self._span(meta))
+        name, agent, index_set, kind, lo, hi = ch
+        return ast.Decision(str(name), str(agent), lo, hi, index_set, kind == "int", span=self._span(meta))
+
+    def real_kind(self, meta, ch):
+        return "real"
+
+    def int_kind(self, meta, ch):
+        return "int"
 
     def implement(self, meta, ch):
         return ast.Implement(str(ch[0]), span=self._span(meta))

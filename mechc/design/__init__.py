@@ -325,7 +325,11 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
     sense, c, quad, c0 = b.objective()
     (A_ub, b_ub), (A_eq, b_eq) = b.matrices()
     lo, hi = b.bounds()
-    x = cp.Variable(b.N)
+    integer = [j for k, (name, _) in enumerate(b.decisions)
+               if len(model.defs[name].bounds or ()) > 2 and model.defs[name].bounds[2]
+               for j in range(k * b.P, (k + 1) * b.P)]
+    # cvxpy takes the integer entries of a vector as one tuple of indices per dimension
+    x = cp.Variable(b.N, integer=[tuple(integer)]) if integer else cp.Variable(b.N)
     cons = []
     if A_ub is not None:
         cons.append(A_ub @ x <= b_ub)
@@ -344,7 +348,7 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     opts = {}
-    if solver == "HIGHS" and sum(b.rows.values()) > 20_000:
+    if solver == "HIGHS" and sum(b.rows.values()) > 20_000 and not integer:
         # interior point (with HiGHS's default crossover to a vertex) is several times faster than
         # dual simplex on large incentive-constraint systems (bench/bench_design.py)
         opts["highs_options"] = {"solver": "ipm"}
@@ -355,7 +359,7 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
     solve_s = time.perf_counter() - t1
     status = prob.status
     result = DesignResult(model, status, None, None, {}, dict(b.rows), b.N, build_s, solve_s, solver,
-                          program="LP" if quad is None else "QP")
+                          program=("MI" if integer else "") + ("LP" if quad is None else "QP"))
     if status not in ("optimal", "optimal_inaccurate"):
         if status.startswith("infeasible") and not skip and b.N <= 20_000:
             # which constraint family makes it so: the ones whose removal restores feasibility
@@ -570,9 +574,23 @@ def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
         rhs.append(u_t0)
         families["ir"] = 1
     sense, expr, _ = model.objective
-    c0, c = affine(lambda ev: ev.eval(expr, {}))
     x = cp.Variable(m)
     cons = [np.array(rows_a) @ x <= np.array(rhs)] if rows_a else []
+    from ..model.nodes import Aggregate
+
+    if isinstance(expr, Aggregate) and expr.op == "max" and sense == "minimize" and expr.where is sympy.true \
+            and len(expr.vars) == 1:
+        # min-budget: minimise the largest of affine terms through an epigraph variable B
+        budget = cp.Variable()
+        set_codes = Evaluation(model, [], []).set_codes(expr.sets[0])
+        for code in set_codes:
+            t0, t = affine(lambda ev, code=code: ev.eval(expr.body, {expr.vars[0]: code}))
+            cons.append(t @ x + t0 <= budget)
+        families["budget"] = len(set_codes)
+        objective_term = budget
+    else:
+        c0, c = affine(lambda ev: ev.eval(expr, {}))
+        objective_term = c @ x + c0
     lo = np.array([float((model.defs[n].bounds or (None, None))[0] if (model.defs[n].bounds or (None,))[0]
                          is not None else -np.inf) for n, _ in decisions])
     hi = np.array([float((model.defs[n].bounds or (None, None))[1] if (model.defs[n].bounds or (None, None))[1]
@@ -581,13 +599,15 @@ def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
         cons.append(x[np.flatnonzero(np.isfinite(lo))] >= lo[np.isfinite(lo)])
     if np.isfinite(hi).any():
         cons.append(x[np.flatnonzero(np.isfinite(hi))] <= hi[np.isfinite(hi)])
-    prob = cp.Problem((cp.Maximize if sense == "maximize" else cp.Minimize)(c @ x + c0), cons)
+    prob = cp.Problem((cp.Maximize if sense == "maximize" else cp.Minimize)(objective_term), cons)
     t = time.perf_counter()
     prob.solve(solver=solver)
     solve_s = time.perf_counter() - t
     if prob.status not in ("optimal", "optimal_inaccurate"):
         return ContractResult(prob.status, None, None, {}, {}, {}, families, solve_s)
-    # snap to rationals and re-check every constraint exactly
+    # snap to rationals, re-check every constraint exactly, keep the feasible snap whose objective
+    # is closest to the solver's optimum (small denominators first on ties)
+    best = None
     for den in (1000, 10**6):
         vals = [Fraction(float(v)).limit_denominator(den) for v in x.value]
         ev = ev_at(vals)
@@ -599,11 +619,14 @@ def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
         checks["bounds"] = all((lo[k] == -np.inf or v >= lo[k]) and (hi[k] == np.inf or v <= hi[k])
                                for k, v in enumerate(vals))
         if all(checks.values()):
-            break
-    else:
+            obj = ev.eval(expr, {})
+            gap = abs(float(obj) - float(prob.value))
+            if best is None or gap < best[0] - 1e-12:
+                best = (gap, vals, ev, checks, obj)
+    if best is None:
         raise DesignError("the optimal contract fails its own exact re-check: " +
                           ", ".join(k for k, v in checks.items() if not v))
-    obj = ev.eval(expr, {})
+    _, vals, ev, checks, obj = best
     wages = {(n, model.defs[n].index_sets[0].label(code)): v for (n, code), v in zip(decisions, vals, strict=True)}
     values = {n: ev.ref(n, ()) for n, d in model.defs.items() if d.body is not None and not d.index_sets}
     return ContractResult(prob.status, float(obj), _fmt(obj) if isinstance(obj, Fraction) else None, wages,

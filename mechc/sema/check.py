@@ -641,7 +641,8 @@ class Checker:
                             self.err(x.span, f"empty range [{_fmt(lo)}, {_fmt(hi)}] for {x.name}")
                 except _Err:
                     pass
-                info = DefInfo(x, [(x.agent, index_set)], None, state="done", vtype=NUM, bounds=(lo, hi))
+                info = DefInfo(x, [(x.agent, index_set)], None, state="done", vtype=INT if x.integer else NUM,
+                               bounds=(lo, hi, x.integer))
                 info.index_syms = (IndexVar(x.agent),)
                 self.defs[x.name] = info
 

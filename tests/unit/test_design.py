@@ -171,3 +171,22 @@ def test_binomial_pmf_sums_to_one_exactly():
 
     assert sum(ev.ref("q", (m.symbols["Hi"], y)) for y in range(8)) == F(1)
     assert ev.ref("q", (m.symbols["Lo"], 2)) == 21 * F(1, 4) ** 2 * F(3, 4) ** 5
+
+
+def test_min_budget_contract_is_a_threshold_contract():
+    # Saig et al. (2024): min-budget contracts are threshold contracts; here B on 4 and 5 passes,
+    # B = 1 / (f_S(4) + f_S(5) - f_C(4) - f_C(5)) = 50000/27489
+    from fractions import Fraction as F
+
+    from mechc.design import solve_contract
+
+    r = solve_contract(mechc.load(ROOT / "specs" / "design" / "llm_code_contract_budget.mech"))
+    B = F(50000, 27489)
+    assert r.objective_exact == str(B)
+    assert [r.wages[("pay", str(k))] for k in range(6)] == [0, 0, 0, 0, B, B]
+
+
+def test_deterministic_allocations_make_a_milp():
+    res = solve_design(mechc.load(ROOT / "specs" / "design" / "optimal_auction_deterministic.mech"))
+    assert res.program == "MILP" and res.objective_exact == "3/2"
+    assert all(v in (0, 1) for (name, _), arr in res.values.items() if name == "x" for v in arr.reshape(-1))
