@@ -339,16 +339,17 @@ def _contract(args, model) -> int:
 
     if args.format == "json":
         out = {"spec": args.file, "name": model.name, "status": r.status, "objective": r.objective,
-               "objective_exact": r.objective_exact, "implement": model.extra["implement"][0],
+               "objective_exact": r.objective_exact, "implement": r.target,
                "decisions": {f"{n}[{k}]": float(v) for (n, k), v in r.wages.items()},
                "values": {k: float(v) for k, v in r.values.items()}, "checks": r.checks, "rows": r.rows}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return EXIT_OK if ok else 1
-    print(f"{model.name} ({args.file}): implement {model.extra['implement'][0]}, {model.objective[0]} the objective")
+    what = r.target if model.extra["implement"][0] != "*" else f"the best of {model.extra['implement'][2].name}: {r.target}"
+    print(f"{model.name} ({args.file}): implement {what}, {model.objective[0]} the objective")
     print(f"  LP: {len(r.wages) or '?'} decisions, rows {', '.join(f'{k}: {v}' for k, v in r.rows.items())}; "
           f"solved in {r.solve_s:.3f} s: {r.status}")
     if not ok:
-        print(f"  no contract implements {model.extra['implement'][0]}: the program is {r.status}")
+        print(f"  no contract implements {r.target}: the program is {r.status}")
         return 1
     print(f"  objective: {show(r.objective) if r.objective_exact is None else f'{r.objective:.6g} (exact {r.objective_exact})'}")
     for (n, k), v in r.wages.items():
@@ -356,6 +357,8 @@ def _contract(args, model) -> int:
     for k, v in r.values.items():
         print(f"  {k} = {show(v)}")
     print("  re-checked in exact arithmetic: " + ", ".join(f"{k} {'holds' if v else 'FAILS'}" for k, v in r.checks.items()))
+    for n in r.notes:
+        print(f"  note: {n}")
     return EXIT_OK
 
 

@@ -51,6 +51,7 @@ class DesignResult:
     verification: Report | None = None
     notes: list = field(default_factory=list)
     program: str = "LP"  # LP, or QP when the objective has a (concave/convex) quadratic part
+    grid: int | None = None  # points per real interval the design was solved on
 
 
 class LPBuilder:
@@ -359,7 +360,7 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
     solve_s = time.perf_counter() - t1
     status = prob.status
     result = DesignResult(model, status, None, None, {}, dict(b.rows), b.N, build_s, solve_s, solver,
-                          program=("MI" if integer else "") + ("LP" if quad is None else "QP"))
+                          program=("MI" if integer else "") + ("LP" if quad is None else "QP"), grid=b.k)
     if status not in ("optimal", "optimal_inaccurate"):
         if status.startswith("infeasible") and not skip and b.N <= 20_000:
             # which constraint family makes it so: the ones whose removal restores feasibility
@@ -434,7 +435,7 @@ def verify_design(result: DesignResult, b: LPBuilder) -> None:
 def describe_rules(result: DesignResult, limit: int = 64) -> list[str]:
     """The designed rules as a table (small spaces) or a summary."""
     m = result.model
-    b_grids = grids(m, None if m.finite else None)
+    b_grids = grids(m, result.grid)
     T = [g.size for g in b_grids]
     P = int(np.prod(T))
     names = sorted({k[0] for k in result.values})
@@ -466,7 +467,7 @@ def designed_spec(result: DesignResult, limit: int = 400) -> str | None:
     from ..fmt import Formatter, parse_with_comments
 
     m = result.model
-    g = grids(m, None)
+    g = grids(m, result.grid)
     T = [x.size for x in g]
     P = int(np.prod(T))
     if P > limit or "source" not in m.extra:
@@ -528,17 +529,38 @@ class ContractResult:
     rows: dict
     solve_s: float
     notes: list = field(default_factory=list)
+    target: str = ""
 
 
 def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
     """A ``contract`` block: choose the decisions (wages per outcome...) so that the agent's best
     action is the implemented one (utility[target] >= utility[a] for every action a), with
-    participation if required, optimising the objective; one linear program."""
-    import cvxpy as cp
-
+    participation if required, optimising the objective; one linear program. With
+    ``implement Actions`` (a set), one program per action, and the best implementable one wins."""
     if model.kind != "contract":
         raise DesignError(f"{model.name} is not a contract block")
-    target_label, target = model.extra["implement"]
+    spec = model.extra["implement"]
+    if spec[0] != "*":
+        return _solve_contract_for(model, spec[0], spec[1], solver)
+    actions = spec[2]
+    sense = model.objective[0]
+    results = []
+    for code in actions.codes:
+        r = _solve_contract_for(model, actions.label(code), code, solver)
+        r.notes.append(f"implementing {actions.label(code)}: {r.status}"
+                       + (f", objective {r.objective_exact or r.objective}" if r.objective is not None else ""))
+        results.append(r)
+    feasible = [r for r in results if r.objective is not None]
+    if not feasible:
+        return results[0]
+    best = (max if sense == "maximize" else min)(feasible, key=lambda r: r.objective)
+    best.notes = [n for r in results for n in r.notes[-1:]] + [f"best: implement {best.target}"]
+    return best
+
+
+def _solve_contract_for(model: Model, target_label: str, target, solver: str) -> ContractResult:
+    import cvxpy as cp
+
     util = model.defs["utility"]
     actions = util.index_sets[0]
     decisions = [(name, code) for name, d in model.defs.items() if d.body is None for code in d.index_sets[0].codes]
@@ -574,9 +596,11 @@ def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
         rhs.append(u_t0)
         families["ir"] = 1
     sense, expr, _ = model.objective
+    from ..model.nodes import Aggregate, IndexVar
+
+    bind = {IndexVar("implemented"): target}
     x = cp.Variable(m)
     cons = [np.array(rows_a) @ x <= np.array(rhs)] if rows_a else []
-    from ..model.nodes import Aggregate
 
     if isinstance(expr, Aggregate) and expr.op == "max" and sense == "minimize" and expr.where is sympy.true \
             and len(expr.vars) == 1:
@@ -584,12 +608,12 @@ def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
         budget = cp.Variable()
         set_codes = Evaluation(model, [], []).set_codes(expr.sets[0])
         for code in set_codes:
-            t0, t = affine(lambda ev, code=code: ev.eval(expr.body, {expr.vars[0]: code}))
+            t0, t = affine(lambda ev, code=code: ev.eval(expr.body, {**bind, expr.vars[0]: code}))
             cons.append(t @ x + t0 <= budget)
         families["budget"] = len(set_codes)
         objective_term = budget
     else:
-        c0, c = affine(lambda ev: ev.eval(expr, {}))
+        c0, c = affine(lambda ev: ev.eval(expr, bind))
         objective_term = c @ x + c0
     lo = np.array([float((model.defs[n].bounds or (None, None))[0] if (model.defs[n].bounds or (None,))[0]
                          is not None else -np.inf) for n, _ in decisions])
@@ -604,7 +628,7 @@ def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
     prob.solve(solver=solver)
     solve_s = time.perf_counter() - t
     if prob.status not in ("optimal", "optimal_inaccurate"):
-        return ContractResult(prob.status, None, None, {}, {}, {}, families, solve_s)
+        return ContractResult(prob.status, None, None, {}, {}, {}, families, solve_s, target=target_label)
     # snap to rationals, re-check every constraint exactly, keep the feasible snap whose objective
     # is closest to the solver's optimum (small denominators first on ties)
     best = None
@@ -619,7 +643,7 @@ def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
         checks["bounds"] = all((lo[k] == -np.inf or v >= lo[k]) and (hi[k] == np.inf or v <= hi[k])
                                for k, v in enumerate(vals))
         if all(checks.values()):
-            obj = ev.eval(expr, {})
+            obj = ev.eval(expr, bind)
             gap = abs(float(obj) - float(prob.value))
             if best is None or gap < best[0] - 1e-12:
                 best = (gap, vals, ev, checks, obj)
@@ -630,4 +654,4 @@ def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
     wages = {(n, model.defs[n].index_sets[0].label(code)): v for (n, code), v in zip(decisions, vals, strict=True)}
     values = {n: ev.ref(n, ()) for n, d in model.defs.items() if d.body is not None and not d.index_sets}
     return ContractResult(prob.status, float(obj), _fmt(obj) if isinstance(obj, Fraction) else None, wages,
-                          values, checks, families, solve_s)
+                          values, checks, families, solve_s, target=target_label)

@@ -204,8 +204,8 @@ class Checker:
         self.check_conventions()
         requirements = self.check_requirements(by[ast.Require])
         measures = self.check_measures(by[ast.Measure])
-        objective = self.check_objective(by[ast.Objective])
         implement = self.check_implement(by[ast.Implement])
+        objective = self.check_objective(by[ast.Objective], implement)
         constraints = self.check_constraints(by[ast.Feasible])
         self.check_purity(constraints)
         utility, uvar = self.derive_utility(requirements)
@@ -646,16 +646,20 @@ class Checker:
                 info.index_syms = (IndexVar(x.agent),)
                 self.defs[x.name] = info
 
-    def check_objective(self, objectives: list[ast.Objective]):
+    def check_objective(self, objectives: list[ast.Objective], implement=None):
         if not objectives or self.mech.kind not in ("design", "contract"):
             return None
         o = objectives[0]
+        env = {}
+        if implement is not None and implement[0] == "*":  # implement a whole action set: the best one
+            actions = implement[2]
+            env["implemented"] = Local(self.elem_type(actions), IndexVar("implemented"), actions)
         if not o.expect and self.mech.kind != "contract":
             self.err(o.body.span, "the objective is an expectation under the prior", f"write '{o.sense} expect ...'")
             return None
         self._deps, self._type_read = set(), None
         try:
-            _, expr = self.num_operand(o.body, {}, "the objective")
+            _, expr = self.num_operand(o.body, env, "the objective")
         except _Err:
             return None
         return (o.sense, expr, o.span)
@@ -676,6 +680,8 @@ class Checker:
             self.err(it.span, "a contract needs the agent's utility per action: utility[a in Actions] = ...")
             return None
         actions = u.index[0][1]
+        if it.action == actions.name or (it.action in self.sets and self.sets[it.action] is actions):
+            return ("*", None, actions)  # every action: the contract implements the best one
         if it.action not in actions.elements:
             self.err(it.span, f"'{it.action}' is not one of the actions {actions.name}",
                      did_you_mean(it.action, [str(e) for e in actions.elements]))

@@ -190,3 +190,18 @@ def test_deterministic_allocations_make_a_milp():
     res = solve_design(mechc.load(ROOT / "specs" / "design" / "optimal_auction_deterministic.mech"))
     assert res.program == "MILP" and res.objective_exact == "3/2"
     assert all(v in (0, 1) for (name, _), arr in res.values.items() if name == "x" for v in arr.reshape(-1))
+
+
+def test_contract_implements_the_best_action():
+    from mechc.design import solve_contract
+
+    r = solve_contract(mechc.load(ROOT / "specs" / "design" / "moral_hazard_best_action.mech"))
+    assert r.target == "Work" and r.objective_exact == "6"  # against 4 for implementing Shirk
+    assert any("implementing Shirk: optimal, objective 4" in n for n in r.notes)
+
+
+def test_interval_design_is_written_out_on_its_grid(tmp_path, capsys):
+    assert main(["design", "bench/optimal_auction_grid.mech", "--grid", "5", "-o", str(tmp_path)]) == 0
+    spec = tmp_path / "optimal_auction_grid_designed.mech"
+    assert "~ [1/8, 1/4, 1/4, 1/4, 1/8]" in spec.read_text()  # the grid and its trapezoid weights
+    assert main(["check", str(spec)]) == 0
