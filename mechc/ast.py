@@ -280,6 +280,13 @@ class Decision(Node):
 
 
 @dataclass(frozen=True)
+class Strategy(Item):
+    name: str
+    agent: str
+    set: SetExpr
+
+
+@dataclass(frozen=True)
 class Implement(Item):
     action: str
 

@@ -166,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=("text", "json"), default="text")
     d.add_argument("-o", "--output", default=None, metavar="DIR",
                    help="write the designed mechanism as a .mech spec (and its generated module) to DIR")
+    so = sub.add_parser("solve", help="equilibria of a game block (pure Nash, dominant strategies)")
+    so.add_argument("file", help="the .mech spec with a game block")
+    so.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
+    so.add_argument("--format", choices=("text", "json"), default="text")
     pl = sub.add_parser("plot", help="draw rules, utilities and regret (and measures over a sweep)")
     pl.add_argument("file", help="the .mech spec")
     pl.add_argument("-o", "--output", default=None, help="image file (default: <spec>.png)")
@@ -209,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             return _plot(args)
         if args.command == "design":
             return _design(args)
+        if args.command == "solve":
+            return _solve(args)
         return _compile(args, err) if args.command == "compile" else _check(args, err)
     except KeyboardInterrupt:
         print("mechc: interrupted", file=sys.stderr)
@@ -237,6 +243,10 @@ def _check(args, err: Console) -> int:
         if model.kind in ("design", "contract"):
             print(f"mechc: {args.file} holds {model.kind} {model.name}: its rules are decision variables\n"
                   f"hint: run 'mechc design {args.file}' (which solves and re-verifies it)", file=sys.stderr)
+            return EXIT_INVALID
+        if model.kind == "game":
+            print(f"mechc: {args.file} holds game {model.name}\nhint: run 'mechc solve {args.file}' for its "
+                  "equilibria", file=sys.stderr)
             return EXIT_INVALID
         opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
                        method=args.method, timeout=args.timeout, seed=args.seed)
@@ -359,6 +369,42 @@ def _contract(args, model) -> int:
     print("  re-checked in exact arithmetic: " + ", ".join(f"{k} {'holds' if v else 'FAILS'}" for k, v in r.checks.items()))
     for n in r.notes:
         print(f"  note: {n}")
+    return EXIT_OK
+
+
+def _solve(args) -> int:
+    import json
+
+    from .games import fmt_payoff, solve
+
+    text = _read(args.file)
+    if text is None:
+        return EXIT_INVALID
+    sources = {args.file: text}
+    try:
+        model = load_text(text, args.file, dict(args.param))
+        sol = solve(model)
+    except (SpecErrors, EvalError, MechError) as e:
+        return _failure(e, sources)
+    if args.format == "json":
+        out = {"spec": args.file, "name": model.name, "players": sol.players, "strategies": sol.strategies,
+               "profiles": sol.profiles, "exact": sol.exact,
+               "pure_equilibria": [{"profile": dict(zip(sol.players, p, strict=True)),
+                                    "payoffs": dict(zip(sol.players, [fmt_payoff(v) for v in pay], strict=True))}
+                                   for p, pay in sol.equilibria],
+               "dominant": {k: (None if v is None else {"strategy": v[0], "kind": v[1]}) for k, v in sol.dominant.items()}}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return EXIT_OK
+    print(f"{model.name} ({args.file}): {len(sol.players)} players, {sol.profiles:,} strategy profiles"
+          + (" (exact arithmetic)" if sol.exact else " (float64, re-checked exactly)"))
+    if sol.equilibria:
+        print(f"  pure Nash equilibria ({len(sol.equilibria)}), each re-verified: no player gains by deviating")
+        for p, pay in sol.equilibria:
+            print(f"    ({', '.join(p)}) with payoffs ({', '.join(fmt_payoff(v) for v in pay)})")
+    else:
+        print("  no pure Nash equilibrium")
+    dom = [f"{k}: {v[0]} ({v[1]})" for k, v in sol.dominant.items() if v]
+    print("  dominant strategies: " + (", ".join(dom) if dom else "none"))
     return EXIT_OK
 
 

@@ -157,6 +157,9 @@ class Formatter:
             parts.append(f"{x.name}[{idx}]: {'int' if x.integer else 'real'}{rng}")
         return "decide " + ", ".join(parts)
 
+    def _f_Strategy(self, st: ast.Strategy) -> str:
+        return f"strategy {st.name}[{st.agent}] in {self.set(st.set)}"
+
     def _f_Implement(self, i: ast.Implement) -> str:
         return f"implement {i.action}"
 

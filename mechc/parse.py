@@ -86,6 +86,9 @@ class _ToAst(Transformer):
     def int_kind(self, meta, ch):
         return "int"
 
+    def strategy(self, meta, ch):
+        return ast.Strategy(str(ch[0]), str(ch[1]), ch[2], span=self._span(meta))
+
     def implement(self, meta, ch):
         return ast.Implement(str(ch[0]), span=self._span(meta))
 

@@ -67,6 +67,16 @@ class MechFile(pytest.File):
             return self._design_results(model, grid, cache, key)
         if model.kind == "contract":
             return self._contract_results(model, cache, key)
+        if model.kind == "game":
+            from .games import solve
+
+            sol = solve(model)
+            eqs = "; ".join("(" + ", ".join(p) + ")" for p, _ in sol.equilibria) or "none"
+            results = [{"name": "equilibria", "verdict": "verified", "method": "enumeration",
+                        "detail": f"pure Nash equilibria: {eqs}", "line": 1, "counterexample": None}]
+            if cache is not None:
+                cache.set(_CACHE_PREFIX + key, results)
+            return results
         report = check(model, method=method, grid=grid)
         results = [{"name": p.name, "verdict": p.verdict, "method": p.method, "detail": p.detail, "line": p.line,
                     "counterexample": p.counterexample.summary if p.counterexample else None}

@@ -174,7 +174,8 @@ class Checker:
         items = self.mech.items
         by = {k: [it for it in items if isinstance(it, k)] for k in (
             ast.Param, ast.SetDecl, ast.Agents, ast.TypeDecl, ast.Report, ast.Outcomes,
-            ast.Definition, ast.Require, ast.Measure, ast.Feasible, ast.Decide, ast.Objective, ast.Implement)}
+            ast.Definition, ast.Require, ast.Measure, ast.Feasible, ast.Decide, ast.Objective, ast.Implement,
+            ast.Strategy)}
         for p in by[ast.Param]:
             self.check_param(p)
         unknown = sorted(set(self.overrides) - set(self.params))
@@ -194,8 +195,13 @@ class Checker:
                 if fs is not None:
                     self.outcomes[o.name] = fs
                     self.sets[o.name] = fs
-        self.check_types(by[ast.TypeDecl])
-        self.check_report(by[ast.Report])
+        if self.mech.kind == "game":
+            self.check_strategies(by[ast.Strategy])
+        else:
+            for st in by[ast.Strategy]:
+                self.err(st.span, "'strategy' belongs in a game block", f"write 'game {self.mech.name} {{ ... }}'")
+            self.check_types(by[ast.TypeDecl])
+            self.check_report(by[ast.Report])
         self.check_design_items(by[ast.Decide], by[ast.Objective])
         for d in by[ast.Definition]:
             self.register_def(d)
@@ -570,6 +576,35 @@ class Checker:
         return TypeSpace("finite", values=fs.codes if sym else tuple(Fraction(v) for v in fs.elements),
                          probs=probs, symbolic=sym, labels=tuple(_fmt(e) for e in fs.elements),
                          items=items, span=d.span)
+
+    def check_strategies(self, decls: list[ast.Strategy]) -> None:
+        """game blocks: `strategy s[i] in SET` is each player's strategy set; strategies are read
+        like reports (s[j]), so the evaluator computes every player's payoff on all profiles."""
+        if not decls:
+            self.err(self.mech.span, f"game {self.mech.name} declares no strategies",
+                     "add e.g. 'strategy s[i] in {Cooperate, Defect}'")
+            return
+        for extra in decls[1:]:
+            self.err(extra.span, "a second strategy declaration", "one strategy set per player")
+        st = decls[0]
+        if not self.declare(st.name, "strategy", st.span) or self.agents is None:
+            return
+        if st.agent != self.agent_var:
+            self.err(st.span, f"strategies are indexed by the player index '{self.agent_var}', not '{st.agent}'")
+        fs = self.resolve_set(st.set, None)
+        if fs is None:
+            return
+        if fs.kind not in ("sym", "int", "num"):
+            self.err(st.set.span, "a strategy set is a finite set of names or numbers")
+            return
+        sym = fs.kind == "sym"
+        n = len(fs)
+        ts = TypeSpace("finite", values=fs.codes if sym else tuple(Fraction(v) for v in fs.elements),
+                       probs=(Fraction(1, n),) * n, symbolic=sym, labels=tuple(_fmt(e) for e in fs.elements),
+                       span=st.span)
+        self.type_spaces = tuple(ts for _ in self.agents.elements)
+        self.type_vtype = VType("elem", fs.key or fs.name) if sym else (INT if fs.kind == "int" else NUM)
+        self.report_name = st.name
 
     def check_report(self, decls: list[ast.Report]) -> None:
         if not decls and self.mech.kind == "contract":
