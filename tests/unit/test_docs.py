@@ -25,7 +25,7 @@ def test_doc_example(doc, k, text, tmp_path, capsys):
     spec = tmp_path / f"example{k}.mech"
     spec.write_text(text)
     args = ["check", str(spec), "--grid", "5"]
-    m = re.search(r"# mechc (check|design) FILE(.*)", text)
+    m = re.search(r"# mechc (check|design|solve) FILE(.*)", text)
     if m:
         args = [m.group(1), str(spec)] + [a for a in m.group(2).split() if a not in ("-o", "build/")]
     code = main(args)
