@@ -60,71 +60,70 @@ class MechFile(pytest.File):
             hit = cache.get(_CACHE_PREFIX + key, None)
             if hit is not None:
                 return hit
-        from . import check, load_text
+        from . import load_text
 
         model = load_text(text, shown)
-        if model.kind == "design":
-            return self._design_results(model, grid, cache, key)
-        if model.kind == "contract":
-            return self._contract_results(model, cache, key)
-        if model.kind == "game":
-            from .games import solve
-
-            sol = solve(model)
-            eqs = "; ".join("(" + ", ".join(p) + ")" for p, _ in sol.equilibria) or "none"
-            results = [{"name": "equilibria", "verdict": "verified", "method": "enumeration",
-                        "detail": f"pure Nash equilibria: {eqs}", "line": 1, "counterexample": None}]
-            if cache is not None:
-                cache.set(_CACHE_PREFIX + key, results)
-            return results
-        report = check(model, method=method, grid=grid)
-        results = [{"name": p.name, "verdict": p.verdict, "method": p.method, "detail": p.detail, "line": p.line,
-                    "counterexample": p.counterexample.summary if p.counterexample else None}
-                   for p in report.properties]
+        compute = {"design": self._design_results, "contract": self._contract_results,
+                   "game": self._game_results}.get(model.kind, self._check_results)
+        results = compute(model, method, grid)
         if cache is not None:
             cache.set(_CACHE_PREFIX + key, results)
         return results
 
+    @staticmethod
+    def _check_results(model, method, grid) -> list[dict]:
+        from . import check
 
-    def _design_results(self, model, grid, cache, key) -> list[dict]:
+        return MechFile._check_results_of(check(model, method=method, grid=grid))
+
+    @staticmethod
+    def _design_results(model, method, grid) -> list[dict]:
         from .design import DesignError, solve_design
 
         try:
             res = solve_design(model, grid)
-            ok = res.status in ("optimal", "optimal_inaccurate")
-            results = [{"name": "design", "verdict": "verified" if ok else "violated", "method": res.solver,
-                        "detail": f"{res.status}; objective {res.objective_exact or res.objective}", "line": 1,
-                        "counterexample": None}]
-            if res.verification is not None:
-                results += [{"name": p.name, "verdict": p.verdict, "method": p.method, "detail": p.detail,
-                             "line": p.line, "counterexample": p.counterexample.summary if p.counterexample else None}
-                            for p in res.verification.properties]
         except DesignError as e:
-            results = [{"name": "design", "verdict": "violated", "method": "design", "detail": str(e), "line": 1,
-                        "counterexample": None}]
-        if cache is not None:
-            cache.set(_CACHE_PREFIX + key, results)
+            return [_item("design", "violated", "design", str(e))]
+        ok = res.status in ("optimal", "optimal_inaccurate")
+        results = [_item("design", "verified" if ok else "violated", res.solver,
+                         f"{res.status}; objective {res.objective_exact or res.objective}")]
+        if res.verification is not None:
+            results += MechFile._check_results_of(res.verification)
         return results
 
+    @staticmethod
+    def _check_results_of(report) -> list[dict]:
+        return [_item(p.name, p.verdict, p.method, p.detail, p.line,
+                      p.counterexample.summary if p.counterexample else None) for p in report.properties]
 
-    def _contract_results(self, model, cache, key) -> list[dict]:
+    @staticmethod
+    def _contract_results(model, method, grid) -> list[dict]:
         from .design import DesignError, solve_contract
 
         try:
             r = solve_contract(model)
-            ok = r.status in ("optimal", "optimal_inaccurate")
-            results = [{"name": "contract", "verdict": "verified" if ok else "violated", "method": "lp",
-                        "detail": f"{r.status}; objective {r.objective_exact or r.objective}", "line": 1,
-                        "counterexample": None}]
-            results += [{"name": k, "verdict": "verified" if v else "violated", "method": "exact re-check",
-                         "detail": "holds at the optimal contract" if v else "fails at the optimal contract",
-                         "line": 1, "counterexample": None} for k, v in r.checks.items()]
         except DesignError as e:
-            results = [{"name": "contract", "verdict": "violated", "method": "lp", "detail": str(e), "line": 1,
-                        "counterexample": None}]
-        if cache is not None:
-            cache.set(_CACHE_PREFIX + key, results)
-        return results
+            return [_item("contract", "violated", "lp", str(e))]
+        ok = r.status in ("optimal", "optimal_inaccurate")
+        return [_item("contract", "verified" if ok else "violated", "lp",
+                      f"{r.status}; objective {r.objective_exact or r.objective}")] + [
+            _item(k, "verified" if v else "violated", "exact re-check",
+                  "holds at the optimal contract" if v else "fails at the optimal contract")
+            for k, v in r.checks.items()]
+
+    @staticmethod
+    def _game_results(model, method, grid) -> list[dict]:
+        from .games import solve
+
+        sol = solve(model)
+        eqs = "; ".join("(" + ", ".join(p) + ")" for p, _ in sol.equilibria) or "none"
+        return [_item("equilibria", "verified", "enumeration", f"pure Nash equilibria: {eqs}")]
+
+
+def _item(name, verdict, method, detail, line=1, counterexample=None) -> dict:
+    """One collected test item's result (JSON-ready, so it can live in the pytest cache)."""
+    return {"name": name, "verdict": verdict, "method": method, "detail": detail, "line": line,
+            "counterexample": counterexample}
 
 
 class MechPropertyFailure(Exception):

@@ -77,7 +77,7 @@ class LPBuilder:
         self.eq: list = []
 
     # ---- affine extraction
-    def _cache(self, k_on: int | None, shape_fn=None) -> dict:
+    def _cache(self, k_on: int | None) -> dict:
         cache = {}
         for k, key in enumerate(self.decisions):
             cache[(key[0], (key[1],))] = 1.0 if k == k_on else 0.0
@@ -456,8 +456,6 @@ def describe_rules(result: DesignResult, limit: int = 64) -> list[str]:
         lines.append(f"reports ({prof}): " + "  ".join(cells))
     return lines
 
-
-_ = Requirement
 
 
 def designed_spec(result: DesignResult, limit: int = 400) -> str | None:
