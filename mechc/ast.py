@@ -282,8 +282,20 @@ class Decision(Node):
 @dataclass(frozen=True)
 class Strategy(Item):
     name: str
-    agent: str
-    set: SetExpr
+    agent: str  # the player index variable, or one player's name or number
+    set: SetExpr | Interval
+
+
+@dataclass(frozen=True)
+class Table(Expr):
+    """A payoff table: rows of cells, each cell one payoff per player."""
+
+    rows: tuple[tuple[tuple[Expr, ...], ...], ...]
+
+
+@dataclass(frozen=True)
+class Leader(Item):
+    player: str
 
 
 @dataclass(frozen=True)

@@ -375,7 +375,7 @@ def _contract(args, model) -> int:
 def _solve(args) -> int:
     import json
 
-    from .games import fmt_payoff, solve
+    from .games import solution_json, solution_lines, solve
 
     text = _read(args.file)
     if text is None:
@@ -387,24 +387,12 @@ def _solve(args) -> int:
     except (SpecErrors, EvalError, MechError) as e:
         return _failure(e, sources)
     if args.format == "json":
-        out = {"spec": args.file, "name": model.name, "players": sol.players, "strategies": sol.strategies,
-               "profiles": sol.profiles, "exact": sol.exact,
-               "pure_equilibria": [{"profile": dict(zip(sol.players, p, strict=True)),
-                                    "payoffs": dict(zip(sol.players, [fmt_payoff(v) for v in pay], strict=True))}
-                                   for p, pay in sol.equilibria],
-               "dominant": {k: (None if v is None else {"strategy": v[0], "kind": v[1]}) for k, v in sol.dominant.items()}}
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"spec": args.file, **solution_json(model, sol)}, indent=2) + "\n")
         return EXIT_OK
     print(f"{model.name} ({args.file}): {len(sol.players)} players, {sol.profiles:,} strategy profiles"
           + (" (exact arithmetic)" if sol.exact else " (float64, re-checked exactly)"))
-    if sol.equilibria:
-        print(f"  pure Nash equilibria ({len(sol.equilibria)}), each re-verified: no player gains by deviating")
-        for p, pay in sol.equilibria:
-            print(f"    ({', '.join(p)}) with payoffs ({', '.join(fmt_payoff(v) for v in pay)})")
-    else:
-        print("  no pure Nash equilibrium")
-    dom = [f"{k}: {v[0]} ({v[1]})" for k, v in sol.dominant.items() if v]
-    print("  dominant strategies: " + (", ".join(dom) if dom else "none"))
+    for line in solution_lines(sol):
+        print("  " + line)
     return EXIT_OK
 
 

@@ -142,6 +142,8 @@ class Formatter:
         return f"outcomes {o.name} = {self.set(o.set)}"
 
     def _f_Definition(self, d: ast.Definition) -> str:
+        if isinstance(d.body, ast.Table):
+            return self.table(d.name, d.body)
         idx = f"[{', '.join(self.formal(f) for f in d.index)}]" if d.index else ""
         par = f"({', '.join(self.formal(f) for f in d.params)})" if d.params is not None else ""
         return f"{d.name}{idx}{par} = {self.expr(d.body)}"
@@ -158,7 +160,20 @@ class Formatter:
         return "decide " + ", ".join(parts)
 
     def _f_Strategy(self, st: ast.Strategy) -> str:
+        if isinstance(st.set, ast.Interval):
+            return f"strategy {st.name}[{st.agent}] in [{self.expr(st.set.lo, 5)}, {self.expr(st.set.hi, 5)}]"
         return f"strategy {st.name}[{st.agent}] in {self.set(st.set)}"
+
+    def _f_Leader(self, ld: ast.Leader) -> str:
+        return f"leader {ld.player}"
+
+    def table(self, name: str, t: ast.Table) -> str:
+        """One table row per line, cells aligned in columns."""
+        cells = [["(" + ", ".join(self.expr(x) for x in c) + ")" for c in row] for row in t.rows]
+        width = [max(len(r[k]) for r in cells if k < len(r)) for k in range(max(map(len, cells)))]
+        lines = [" ".join(c.ljust(width[k]) for k, c in enumerate(r)).rstrip() for r in cells]
+        head = f"{name} = ["
+        return (";\n" + "  " + " " * len(head)).join(lines).join([head, "]"])
 
     def _f_Implement(self, i: ast.Implement) -> str:
         return f"implement {i.action}"

@@ -89,6 +89,20 @@ class _ToAst(Transformer):
     def strategy(self, meta, ch):
         return ast.Strategy(str(ch[0]), str(ch[1]), ch[2], span=self._span(meta))
 
+    def table(self, meta, ch):
+        name, *rows = ch
+        rows = tuple(r for r in rows if r is not None)
+        return ast.Definition(str(name), (), None, ast.Table(rows, span=self._span(meta)), span=self._span(meta))
+
+    def table_row(self, meta, ch):
+        return tuple(ch)
+
+    def table_cell(self, meta, ch):
+        return tuple(ch[0])
+
+    def leader(self, meta, ch):
+        return ast.Leader(str(ch[0]), span=self._span(meta))
+
     def implement(self, meta, ch):
         return ast.Implement(str(ch[0]), span=self._span(meta))
 

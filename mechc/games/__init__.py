@@ -1,4 +1,4 @@
-"""Games: equilibria of ``game`` blocks (first increment: finite games, pure equilibria).
+"""Games: equilibria of ``game`` blocks.
 
 Every player's payoff is evaluated once on all strategy profiles as an array (the strategies are
 read like reports), reshaped to one axis per player; a profile is a pure Nash equilibrium when
@@ -19,6 +19,8 @@ from ..analysis.grid import grids
 from ..errors import MechError
 from ..model.evaluate import Evaluation
 from ..model.model import Model, _fmt
+from .mixed import MixedResult, mixed_equilibria
+from .stackelberg import StackelbergResult, stackelberg
 
 EXACT_LIMIT = 200_000
 
@@ -32,6 +34,9 @@ class GameSolution:
     profiles: int
     exact: bool
     notes: list = field(default_factory=list)
+    mixed: MixedResult | None = None  # two-player games: every extreme equilibrium
+    surviving: list[list[str]] | None = None  # iterated elimination of strictly dominated strategies
+    stackelberg: StackelbergResult | None = None
 
 
 def payoff_arrays(model: Model, exact: bool | None = None):
@@ -89,7 +94,29 @@ def dominant_strategies(U: list[np.ndarray], exact: bool) -> dict:
     return out
 
 
-def solve(model: Model) -> GameSolution:
+def iterated_elimination(U: list[np.ndarray], exact: bool) -> list[np.ndarray]:
+    """Iterated elimination of strategies strictly dominated by another pure strategy: the indices
+    each player keeps. Each round compares all pairs of a player's strategies on the surviving
+    profiles as one array operation."""
+    alive = [np.arange(s) for s in U[0].shape]
+    changed = True
+    while changed:
+        changed = False
+        for a, u in enumerate(U):
+            sub = u[np.ix_(*alive)]
+            ua = np.moveaxis(sub, a, 0).reshape(len(alive[a]), -1)
+            if not exact:
+                ua = ua.astype(float)
+            diff = ua[:, None, :] - ua[None, :, :]  # (dominator, dominated, profiles of the others)
+            strict = (diff > 0).all(axis=2) if exact else (diff > 1e-9 * (1 + np.abs(ua).max())).all(axis=2)
+            dominated = strict.any(axis=0)
+            if dominated.any() and not dominated.all():
+                alive[a] = alive[a][~dominated]
+                changed = True
+    return alive
+
+
+def solve(model: Model, mixed: bool = True) -> GameSolution:
     U, gs, exact = payoff_arrays(model)
     n = len(U)
     players = [model.agent_label(a) for a in range(n)]
@@ -102,7 +129,19 @@ def solve(model: Model) -> GameSolution:
         eqs.append((tuple(gs[a].labels[k] for a, k in enumerate(prof)), pay))
     dom = dominant_strategies(U, exact)
     dominant = {players[a]: ((gs[a].labels[d[0]], d[1]) if d else None) for a, d in dom.items()}
-    return GameSolution(players, [g.labels for g in gs], eqs, dominant, int(np.prod(U[0].shape)), exact)
+    sol = GameSolution(players, [list(g.labels) for g in gs], eqs, dominant, int(np.prod(U[0].shape)), exact)
+    sol.surviving = [[gs[a].labels[k] for k in keep] for a, keep in enumerate(iterated_elimination(U, exact))]
+    if n == 2 and mixed:
+        sol.mixed = mixed_equilibria(U[0], U[1])
+        sol.notes.extend(sol.mixed.notes)
+    elif n > 2 and mixed:
+        sol.notes.append(f"mixed equilibria of {n}-player games need the gambit extra (pip install mechc[gambit])")
+    leader = model.extra.get("leader")
+    if leader is not None:
+        A, B = (U[0], U[1]) if leader == 0 else (U[1].T, U[0].T)
+        sol.stackelberg = stackelberg(A, B, exact)
+        sol.stackelberg.leader = leader
+    return sol
 
 
 def _exact_recheck(model: Model, gs, prof: tuple[int, ...]) -> bool:
@@ -121,3 +160,90 @@ def _exact_recheck(model: Model, gs, prof: tuple[int, ...]) -> bool:
 
 def fmt_payoff(v) -> str:
     return _fmt(v) if isinstance(v, Fraction) else f"{float(v):.6g}"
+
+
+def _dist(p, labels) -> str:
+    """A mixed strategy as 'Top' (pure) or '1/3 Middle + 2/3 Bottom'."""
+    played = [(v, lab) for v, lab in zip(p, labels, strict=True) if v != 0]
+    if len(played) == 1:
+        return played[0][1]
+    return " + ".join(f"{fmt_payoff(v)} {lab}" for v, lab in played)
+
+
+def solution_lines(sol: GameSolution) -> list[str]:
+    """The text report of a solved game (one line per fact, without indentation)."""
+    out = []
+    if sol.equilibria:
+        out.append(f"pure Nash equilibria ({len(sol.equilibria)}), each re-verified: no player gains by deviating")
+        out += [f"  ({', '.join(p)}) with payoffs ({', '.join(fmt_payoff(v) for v in pay)})" for p, pay in sol.equilibria]
+    else:
+        out.append("no pure Nash equilibrium")
+    mx = sol.mixed
+    if mx is not None:
+        how = "exact rationals" if mx.exact else "float64, tolerance 1e-7"
+        kind = "degenerate game: " if mx.degenerate else ""
+        out.append(f"all Nash equilibria ({len(mx.equilibria)} extreme; {kind}vertex enumeration over "
+                   f"{mx.bases:,} bases, each re-verified in {how})")
+        for e in mx.equilibria:
+            out.append(f"  {sol.players[0]}: {_dist(e.x, sol.strategies[0])};  {sol.players[1]}: "
+                       f"{_dist(e.y, sol.strategies[1])}  payoffs ({fmt_payoff(e.payoffs[0])}, {fmt_payoff(e.payoffs[1])})")
+        for xi, yi in mx.components:
+            if len(xi) > 1 or len(yi) > 1:
+                xs = " and ".join(f"[{_dist(mx.xs[k], sol.strategies[0])}]" for k in xi)
+                ys = " and ".join(f"[{_dist(mx.ys[k], sol.strategies[1])}]" for k in yi)
+                out.append(f"  a continuum: every mixture of {xs} against every mixture of {ys}")
+    dom = [f"{k}: {v[0]} ({v[1]})" for k, v in sol.dominant.items() if v]
+    out.append("dominant strategies: " + (", ".join(dom) if dom else "none"))
+    if sol.surviving is not None and any(len(s) < len(t) for s, t in zip(sol.surviving, sol.strategies, strict=True)):
+        out.append("iterated elimination of strictly dominated strategies leaves: "
+                   + "; ".join(f"{p}: {{{', '.join(s)}}}" for p, s in zip(sol.players, sol.surviving, strict=True)))
+    st = sol.stackelberg
+    if st is not None:
+        lead, fol = st.leader, 1 - st.leader
+        L, F = sol.strategies[lead], sol.strategies[fol]
+        i, j, lv, fv = st.pure
+        out.append(f"Stackelberg, {sol.players[lead]} leads: pure commitment {L[i]} -> {sol.players[fol]} plays "
+                   f"{F[j]}; payoffs ({fmt_payoff(lv)}, {fmt_payoff(fv)}) (leader, follower)")
+        how = "exact" if st.exact else "float64, tolerance 1e-7"
+        out.append(f"  mixed commitment {_dist(st.x, L)} -> {sol.players[fol]} plays {F[st.response]}; payoffs "
+                   f"({fmt_payoff(st.value)}, {fmt_payoff(st.follower_value)}) ({st.lps} LPs by HiGHS in "
+                   f"{st.solve_s:.3f} s; follower's best response re-checked, {how})")
+    out += [f"note: {n}" for n in sol.notes]
+    return out
+
+
+def _num(v):
+    return fmt_payoff(v) if isinstance(v, Fraction) else float(v)
+
+
+def solution_json(model: Model, sol: GameSolution) -> dict:
+    P = sol.players
+    out = {"name": model.name, "players": P, "strategies": sol.strategies, "profiles": sol.profiles,
+           "exact": sol.exact,
+           "pure_equilibria": [{"profile": dict(zip(P, p, strict=True)),
+                                "payoffs": dict(zip(P, [fmt_payoff(v) for v in pay], strict=True))}
+                               for p, pay in sol.equilibria],
+           "dominant": {k: (None if v is None else {"strategy": v[0], "kind": v[1]}) for k, v in sol.dominant.items()},
+           "surviving": dict(zip(P, sol.surviving, strict=True)) if sol.surviving is not None else None,
+           "notes": sol.notes}
+    if sol.mixed is not None:
+        mx = sol.mixed
+        out["mixed_equilibria"] = {
+            "degenerate": mx.degenerate, "exact": mx.exact, "bases": mx.bases,
+            "equilibria": [{"strategies": {P[0]: dict(zip(sol.strategies[0], map(_num, e.x), strict=True)),
+                                           P[1]: dict(zip(sol.strategies[1], map(_num, e.y), strict=True))},
+                            "payoffs": dict(zip(P, map(_num, e.payoffs), strict=True))} for e in mx.equilibria],
+            "components": [{"x": [list(map(_num, mx.xs[k])) for k in xi], "y": [list(map(_num, mx.ys[k])) for k in yi]}
+                           for xi, yi in mx.components]}
+    if sol.stackelberg is not None:
+        st = sol.stackelberg
+        lead, fol = st.leader, 1 - st.leader
+        i, j, lv, fv = st.pure
+        out["stackelberg"] = {
+            "leader": P[lead], "exact": st.exact,
+            "pure": {"leader": sol.strategies[lead][i], "follower": sol.strategies[fol][j],
+                     "payoffs": {"leader": _num(lv), "follower": _num(fv)}},
+            "mixed": {"leader": dict(zip(sol.strategies[lead], map(_num, st.x), strict=True)),
+                      "follower": sol.strategies[fol][st.response],
+                      "payoffs": {"leader": _num(st.value), "follower": _num(st.follower_value)}}}
+    return out

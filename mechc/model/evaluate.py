@@ -256,6 +256,17 @@ class Evaluation:
             self.note_undefined(node, missing, "index out of range")
         return out
 
+    def _ev_StrategyTable(self, e, env):
+        """Gather each profile's cell: the profile's row-major index from the strategy indices."""
+        col = self.agent_pos[int(self.eval(e.player, env))]
+        n = e.n_players
+        vals = [self.eval(x, env) for x in e.entries[col::n]]
+        table = np.array(vals, dtype=object if self.exact else float)
+        flat = 0
+        for r, t in zip(self.reports, self.tables, strict=True):
+            flat = flat * len(t) + np.asarray(r)
+        return table[flat]
+
     def _ev__Const(self, e, env):
         return e.value
 

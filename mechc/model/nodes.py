@@ -136,3 +136,20 @@ def make_aggregate(op, vars_, sets, where, body, default):
         ABSENT if body is None else body,
         ABSENT if default is None else default,
     )
+
+
+class StrategyTable(MechNode):
+    """A game's payoff table: ``args = (player, n_players, *cells)``, the cells row-major over strategy
+    profiles (the last player fastest), one entry per player each."""
+
+    @property
+    def player(self):
+        return self.args[0]
+
+    @property
+    def n_players(self) -> int:
+        return int(self.args[1])
+
+    @property
+    def entries(self):
+        return self.args[2:]

@@ -7,6 +7,7 @@ ErrorSink with its span; the walk goes on with an error type so one mistake is r
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -35,6 +36,7 @@ from ..model.nodes import (
     ParamSymbol,
     RangeSet,
     ReportVal,
+    StrategyTable,
     Subscript,
     SymConst,
     TypeVal,
@@ -47,7 +49,8 @@ BUILTIN_FUNCS = {"abs": 1, "log": 1, "exp": 1, "sqrt": 1, "min": -2, "max": -2, 
 AGGREGATES = {"sum", "prod", "min", "max", "argmax", "argmin", "count", "any", "all", "median"}
 KEYWORDS = {"mechanism", "param", "agents", "set", "type", "report", "of", "outcomes", "require", "measure",
             "expect", "feasible", "if", "then", "else", "and", "or", "not", "in", "where", "default", "true",
-            "false", "none", "assignments", "int", "real", "bool"}
+            "false", "none", "assignments", "int", "real", "bool", "design", "contract", "game", "decide",
+            "subject", "to", "maximize", "minimize", "implement", "strategy", "leader"}
 RESERVED = set(BUILTIN_FUNCS) | AGGREGATES
 DISTS = {"uniform": 0, "exponential": 1, "normal": 2}
 
@@ -175,7 +178,7 @@ class Checker:
         by = {k: [it for it in items if isinstance(it, k)] for k in (
             ast.Param, ast.SetDecl, ast.Agents, ast.TypeDecl, ast.Report, ast.Outcomes,
             ast.Definition, ast.Require, ast.Measure, ast.Feasible, ast.Decide, ast.Objective, ast.Implement,
-            ast.Strategy)}
+            ast.Strategy, ast.Leader)}
         for p in by[ast.Param]:
             self.check_param(p)
         unknown = sorted(set(self.overrides) - set(self.params))
@@ -211,6 +214,7 @@ class Checker:
         requirements = self.check_requirements(by[ast.Require])
         measures = self.check_measures(by[ast.Measure])
         implement = self.check_implement(by[ast.Implement])
+        leader = self.check_leader(by[ast.Leader])
         objective = self.check_objective(by[ast.Objective], implement)
         constraints = self.check_constraints(by[ast.Feasible])
         self.check_purity(constraints)
@@ -229,7 +233,7 @@ class Checker:
             utility=utility, utility_var=uvar, requirements=tuple(requirements), measures=tuple(measures),
             constraints=tuple(constraints), outcomes=self.outcomes, welfare=welfare,
             transcendental=self.transcendental, span=self.mech.span,
-            extra={"spans": self.spans, "implement": implement},
+            extra={"spans": self.spans, "implement": implement, "leader": leader},
             set_defs=self.set_defs, generic_space=self.generic_space,
         )
 
@@ -578,33 +582,104 @@ class Checker:
                          items=items, span=d.span)
 
     def check_strategies(self, decls: list[ast.Strategy]) -> None:
-        """game blocks: `strategy s[i] in SET` is each player's strategy set; strategies are read
-        like reports (s[j]), so the evaluator computes every player's payoff on all profiles."""
+        """game blocks: `strategy s[i] in SET` (every player) or `strategy s[Row] in SET` (one player).
+        Strategies are read like reports (s[j]), so the evaluator computes every player's payoff on
+        all profiles. A real interval makes a continuous game (solved symbolically, or on a grid)."""
         if not decls:
             self.err(self.mech.span, f"game {self.mech.name} declares no strategies",
                      "add e.g. 'strategy s[i] in {Cooperate, Defect}'")
             return
-        for extra in decls[1:]:
-            self.err(extra.span, "a second strategy declaration", "one strategy set per player")
-        st = decls[0]
-        if not self.declare(st.name, "strategy", st.span) or self.agents is None:
+        name = decls[0].name
+        if not self.declare(name, "strategy", decls[0].span) or self.agents is None:
             return
-        if st.agent != self.agent_var:
-            self.err(st.span, f"strategies are indexed by the player index '{self.agent_var}', not '{st.agent}'")
-        fs = self.resolve_set(st.set, None)
-        if fs is None:
+        generic, per_player = None, {}
+        sets: dict[int, FiniteSet | None] = {}
+        for st in decls:
+            if st.name != name:
+                self.err(st.span, f"a second strategy name '{st.name}' (the first is '{name}')",
+                         f"declare each player's set as 'strategy {name}[Player] in ...'")
+                continue
+            try:
+                ts, fs = self.strategy_space(st)
+            except _Err:
+                continue
+            if st.agent == self.agent_var:
+                if generic is not None:
+                    self.err(st.span, f"'{name}[{st.agent}]' is declared twice")
+                generic = (ts, fs)
+            elif (key := int(st.agent) if st.agent.isdigit() else st.agent) in self.agents.elements:
+                pos = self.agents.elements.index(key)
+                if pos in per_player:
+                    self.err(st.span, f"the strategies of player {st.agent} are declared twice")
+                per_player[pos] = (ts, fs)
+            else:
+                self.err(st.span, f"'{st.agent}' is neither the player index '{self.agent_var}' nor a player",
+                         did_you_mean(st.agent, [self.agent_var, *map(str, self.agents.elements)]))
+        spaces = []
+        for pos, label in enumerate(self.agents.elements):
+            got = per_player.get(pos, generic)
+            if got is None:
+                if generic is None and not per_player:
+                    return
+                self.err(decls[0].span, f"player {label} has no strategy set",
+                         f"declare '{name}[{self.agent_var}]' for all players or '{name}[{label}]'")
+                return
+            spaces.append(got[0])
+            sets[pos] = got[1]
+        kinds = {"sym" if t.symbolic else "num" for t in spaces}
+        if len(kinds) > 1:
+            self.err(decls[0].span, "players' strategy sets mix names and numbers")
             return
+        self.type_spaces = tuple(spaces)
+        self.report_name = name
+        if spaces[0].symbolic:
+            owners = {self.symbols[lab][1] for t in spaces for lab in t.labels}
+            if len(owners) > 1:
+                # one set for comparisons: s[Row] == Top and s[Col] == Left are both well typed
+                union = "Strategies"
+                for t in spaces:
+                    for lab in t.labels:
+                        self.symbols[lab] = (self.symbols[lab][0], union)
+                owners = {union}
+            self.type_vtype = VType("elem", owners.pop())
+        elif all(not t.continuous and all(Fraction(v).denominator == 1 for v in t.values) for t in spaces):
+            self.type_vtype = INT
+        else:
+            self.type_vtype = NUM
+
+    def strategy_space(self, st: ast.Strategy) -> tuple[TypeSpace, FiniteSet | None]:
+        if isinstance(st.set, ast.Interval):
+            decl = ast.TypeDecl(st.name, st.agent, (), "real", st.set, None, span=st.span)
+            return self.type_space(decl), None
+        fs = self._resolve_set(st.set, None)
         if fs.kind not in ("sym", "int", "num"):
-            self.err(st.set.span, "a strategy set is a finite set of names or numbers")
-            return
+            self.fail(st.set.span, "a strategy set is a finite set of names or numbers, or a real interval [lo, hi]")
         sym = fs.kind == "sym"
         n = len(fs)
-        ts = TypeSpace("finite", values=fs.codes if sym else tuple(Fraction(v) for v in fs.elements),
-                       probs=(Fraction(1, n),) * n, symbolic=sym, labels=tuple(_fmt(e) for e in fs.elements),
-                       span=st.span)
-        self.type_spaces = tuple(ts for _ in self.agents.elements)
-        self.type_vtype = VType("elem", fs.key or fs.name) if sym else (INT if fs.kind == "int" else NUM)
-        self.report_name = st.name
+        return TypeSpace("finite", values=fs.codes if sym else tuple(Fraction(v) for v in fs.elements),
+                         probs=(Fraction(1, n),) * n, symbolic=sym, labels=tuple(_fmt(e) for e in fs.elements),
+                         span=st.span), fs
+
+    def check_leader(self, decls: list[ast.Leader]):
+        """`leader Row`: the player who commits first (Stackelberg)."""
+        if not decls:
+            return None
+        if self.mech.kind != "game":
+            self.err(decls[0].span, "'leader' belongs in a game block")
+            return None
+        for extra in decls[1:]:
+            self.err(extra.span, "a second leader", "a Stackelberg game has one leader")
+        ld = decls[0]
+        if self.agents is None:
+            return None
+        key = int(ld.player) if ld.player.isdigit() else ld.player
+        if key not in self.agents.elements:
+            self.err(ld.span, f"'{ld.player}' is not a player", did_you_mean(ld.player, list(map(str, self.agents.elements))))
+            return None
+        if len(self.agents.elements) != 2:
+            self.err(ld.span, f"a Stackelberg game has two players, this one has {len(self.agents.elements)}")
+            return None
+        return self.agents.elements.index(key)
 
     def check_report(self, decls: list[ast.Report]) -> None:
         if not decls and self.mech.kind == "contract":
@@ -629,6 +704,13 @@ class Checker:
     # ------------------------------------------------------------------ definitions
     def register_def(self, d: ast.Definition) -> None:
         if not self.declare(d.name, "definition", d.span):
+            return
+        if isinstance(d.body, ast.Table):
+            if self.mech.kind != "game":
+                self.err(d.span, "a payoff table belongs in a game block", f"write 'game {self.mech.name} {{ ... }}'")
+                return
+            if self.agents is not None:  # one value per player: payoff = [...] means payoff[i]
+                self.defs[d.name] = DefInfo(d, [(self.agent_var, self.agents)], None)
             return
         index = []
         for f in d.index:
@@ -1043,6 +1125,41 @@ class Checker:
     def lx_Neg(self, e: ast.Neg, env):
         t, s = self.num_operand(e.operand, env, "the operand of '-'")
         return t, -s
+
+    def lx_Table(self, e: ast.Table, env):
+        """A payoff table: cell k (row-major over strategy profiles, the last player fastest) holds one
+        payoff per player; lowered to one StrategyTable node read by the strategy profile's index."""
+        spaces = self.type_spaces or ()
+        if any(t.continuous for t in spaces):
+            self.fail(e.span, "a payoff table needs finite strategy sets", "write payoff[i] = ... for intervals")
+        sizes = [len(t.values) for t in spaces]
+        n = len(sizes)
+        cells = [c for row in e.rows for c in row]
+        total = math.prod(sizes)
+        shape = " x ".join(map(str, sizes))
+        if len(cells) != total:
+            self.fail(e.span, f"the table has {_count(len(cells), 'cell')}; the strategy profiles are {shape} = {total}",
+                      "one (payoff, ...) cell per profile, the last player's strategy varying fastest")
+        if len(e.rows) > 1:
+            for k, row in enumerate(e.rows):
+                if len(row) != sizes[-1]:
+                    self.fail(row[0][0].span, f"row {k + 1} has {_count(len(row), 'cell')}; player "
+                              f"{self.agents.elements[-1]} has {sizes[-1]} strategies",
+                              "';' ends a row of the last player's strategies")
+        entries, vtype = [], INT
+        for cell in cells:
+            if len(cell) != n:
+                self.fail(cell[0].span, f"a cell has {_count(len(cell), 'payoff')}; the game has {n} players",
+                          "write one payoff per player in player order, e.g. (3, 2)")
+            for x in cell:
+                t, v = self.num_operand(x, {}, "a payoff")
+                vtype = vtype if t == INT else NUM
+                entries.append(v)
+        if any(isinstance(a, TypeVal) for v in entries for a in sympy.preorder_traversal(v)):
+            self.fail(e.span, "table cells are numbers or formulas of parameters; they cannot read strategies")
+        self._type_read = e.span
+        agent = env[self.agent_var].sym
+        return vtype, StrategyTable(agent, sympy.Integer(n), *entries)
 
     _REL = {"==": sympy.Eq, "!=": sympy.Ne, "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}
 

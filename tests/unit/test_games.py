@@ -65,3 +65,140 @@ def test_strategy_outside_a_game_is_located():
     text = (ROOT / "specs" / "games" / "stag_hunt.mech").read_text().replace("game StagHunt", "mechanism StagHunt")
     with pytest.raises(mechc.SpecErrors, match="belongs in a game block"):
         mechc.load_text(text, "g.mech")
+
+
+def _fr(pairs):
+    return [tuple(str(v) for v in p) for p in pairs]
+
+
+# Mixed equilibria with their known values (each derived by hand from the indifference conditions):
+# battle of the sexes (2/3, 1/3) vs (1/3, 2/3); chicken 9/10 swerve; stag hunt 3/4 stag;
+# matching pennies 1/2; the issue's 3 x 2 game (von Stengel 2002) three equilibria; the 3 x 3
+# coordination game diag(1, 2, 3) seven equilibria, one per support, mixing in proportion 1/payoff.
+MIXED = {
+    "battle_of_the_sexes": [(("1", "0"), ("1", "0")), (("2/3", "1/3"), ("1/3", "2/3")), (("0", "1"), ("0", "1"))],
+    "chicken": [(("1", "0"), ("0", "1")), (("9/10", "1/10"), ("9/10", "1/10")), (("0", "1"), ("1", "0"))],
+    "stag_hunt": [(("1", "0"), ("1", "0")), (("3/4", "1/4"), ("3/4", "1/4")), (("0", "1"), ("0", "1"))],
+    "matching_pennies": [(("1/2", "1/2"), ("1/2", "1/2"))],
+    "prisoners_dilemma": [(("0", "1"), ("0", "1"))],
+    "three_by_two": [(("1", "0", "0"), ("1", "0")), (("4/5", "1/5", "0"), ("2/3", "1/3")),
+                     (("0", "1/3", "2/3"), ("1/3", "2/3"))],
+    "coordination_3x3": [(("1", "0", "0"), ("1", "0", "0")), (("3/4", "0", "1/4"), ("3/4", "0", "1/4")),
+                         (("2/3", "1/3", "0"), ("2/3", "1/3", "0")), (("6/11", "3/11", "2/11"),) * 2,
+                         (("0", "1", "0"), ("0", "1", "0")), (("0", "3/5", "2/5"),) * 2, (("0", "0", "1"),) * 2],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MIXED))
+def test_mixed_equilibria_of_the_classic_games(name):
+    sol = solve(mechc.load(ROOT / "specs" / "games" / f"{name}.mech"))
+    assert sol.mixed.exact
+    got = [(tuple(str(v) for v in e.x), tuple(str(v) for v in e.y)) for e in sol.mixed.equilibria]
+    assert sorted(got) == sorted(MIXED[name])
+    assert not sol.mixed.degenerate
+
+
+def test_degenerate_game_reports_its_continuum():
+    sol = solve(mechc.load(ROOT / "specs" / "games" / "degenerate_3x2.mech"))
+    mx = sol.mixed
+    assert mx.degenerate
+    got = sorted((tuple(str(v) for v in e.x), tuple(str(v) for v in e.y)) for e in mx.equilibria)
+    assert got == sorted([(("1", "0", "0"), ("1", "0")), (("1", "0", "0"), ("2/3", "1/3")),
+                          (("0", "1/3", "2/3"), ("1/3", "2/3"))])
+    # Top against every mixture of Left and (2/3, 1/3): one maximal Nash subset with two y-vertices
+    big = [c for c in mx.components if len(c[1]) == 2]
+    assert len(big) == 1 and [str(v) for v in mx.xs[big[0][0][0]]] == ["1", "0", "0"]
+    assert sorted(tuple(str(v) for v in mx.ys[k]) for k in big[0][1]) == [("1", "0"), ("2/3", "1/3")]
+
+
+def _support_enumeration(A, B):
+    """Reference for nondegenerate games: every pair of equal-size supports, indifference solved by
+    numpy, kept when it is a best response. Plain and slow on purpose."""
+    from itertools import combinations
+
+    import numpy as np
+
+    m, n = A.shape
+    out = []
+    for k in range(1, min(m, n) + 1):
+        for S in combinations(range(m), k):
+            for J in combinations(range(n), k):
+                # y on J makes rows S indifferent; x on S makes columns J indifferent
+                My = np.vstack([np.array([A[i, list(J)] - A[S[0], list(J)] for i in S[1:]]).reshape(k - 1, k),
+                                np.ones((1, k))])
+                Mx = np.vstack([np.array([B[list(S), j] - B[list(S), J[0]] for j in J[1:]]).reshape(k - 1, k),
+                                np.ones((1, k))])
+                rhs = np.zeros(k)
+                rhs[-1] = 1
+                try:
+                    yJ, xI = np.linalg.solve(My, rhs), np.linalg.solve(Mx, rhs)
+                except np.linalg.LinAlgError:
+                    continue
+                if (yJ < -1e-12).any() or (xI < -1e-12).any():
+                    continue
+                x, y = np.zeros(m), np.zeros(n)
+                x[list(S)], y[list(J)] = xI, yJ
+                if (A @ y).max() <= x @ A @ y + 1e-9 and (B.T @ x).max() <= x @ B @ y + 1e-9:
+                    out.append((x, y))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mixed_equilibria_agree_with_support_enumeration_on_random_games(seed):
+    import numpy as np
+
+    from mechc.games.mixed import mixed_equilibria
+
+    rng = np.random.default_rng(seed)
+    m, n = 3 + seed % 3, 3 + seed // 2
+    A, B = rng.standard_normal((m, n)), rng.standard_normal((m, n))  # nondegenerate with probability 1
+    ref = _support_enumeration(A, B)
+    got = mixed_equilibria(A, B)
+    assert not got.degenerate and len(got.equilibria) == len(ref) and len(ref) % 2 == 1  # odd: Lemke-Howson
+    for x, y in ref:
+        assert any(np.allclose(x, e.x, atol=1e-8) and np.allclose(y, e.y, atol=1e-8) for e in got.equilibria)
+
+
+def test_stackelberg_commitment():
+    sol = solve(mechc.load(ROOT / "specs" / "games" / "commitment.mech"))
+    st = sol.stackelberg
+    assert st.exact and [str(v) for v in st.x] == ["1/2", "1/2"] and str(st.value) == "7/2"
+    assert st.pure[:3] == (1, 1, 3)  # commit to Down, Col plays Right, leader gets 3
+    assert [str(v) for v in sol.mixed.equilibria[0].payoffs] == ["2", "1"]  # Nash pays the leader only 2
+
+
+def test_iterated_elimination():
+    text = """game G { agents i in {R, C}
+      strategy s[R] in {U, M, D}
+      strategy s[C] in {L, X, Rt}
+      payoff = [(4, 3) (5, 1) (6, 2); (2, 1) (8, 4) (3, 6); (3, 0) (9, 6) (2, 8)] }"""
+    sol = solve(mechc.load_text(text, "g.mech"))
+    # X is dominated by Rt; then M and D by U; then Rt by L: (U, L) survives (Gibbons 1992, fig. 1.1.4 style)
+    assert sol.surviving == [["U"], ["L"]]
+    assert [p for p, _ in sol.equilibria] == [("U", "L")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("payoff = [(1, 1) (0, 0); (0, 0)]", "the table has 3 cells; the strategy profiles are 2 x 2 = 4"),
+    ("payoff = [(1, 1) (0, 0) (0, 0); (1, 1)]", "row 1 has 3 cells; player C has 2 strategies"),
+    ("payoff = [(1, 1, 1) (0, 0); (0, 0) (1, 1)]", "a cell has 3 payoffs; the game has 2 players"),
+    ("payoff = [(s[R], 1) (0, 0); (0, 0) (1, 1)]", "cannot read strategies"),
+])
+def test_payoff_table_errors_are_located(text, message):
+    spec = f"game G {{\n  agents i in {{R, C}}\n  strategy s[i] in {{1, 2}}\n  {text}\n}}"
+    with pytest.raises(mechc.SpecErrors, match=message) as e:
+        mechc.load_text(spec, "g.mech")
+    assert e.value.errors[0].span.line == 4
+
+
+def test_leader_must_be_a_player():
+    text = (ROOT / "specs" / "games" / "commitment.mech").read_text().replace("leader Leader", "leader Boss")
+    with pytest.raises(mechc.SpecErrors, match="'Boss' is not a player"):
+        mechc.load_text(text, "g.mech")
+
+
+def test_solve_json_has_mixed_and_stackelberg(capsys):
+    assert main(["solve", "specs/games/commitment.mech", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["stackelberg"]["mixed"]["leader"] == {"Up": "1/2", "Down": "1/2"}
+    assert out["mixed_equilibria"]["equilibria"][0]["strategies"]["Leader"] == {"Up": "1", "Down": "0"}
