@@ -389,8 +389,12 @@ def _solve(args) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps({"spec": args.file, **solution_json(model, sol)}, indent=2) + "\n")
         return EXIT_OK
-    print(f"{model.name} ({args.file}): {len(sol.players)} players, {sol.profiles:,} strategy profiles"
-          + (" (exact arithmetic)" if sol.exact else " (float64, re-checked exactly)"))
+    if hasattr(sol, "profiles"):
+        print(f"{model.name} ({args.file}): {len(sol.players)} players, {sol.profiles:,} strategy profiles"
+              + (" (exact arithmetic)" if sol.exact else " (float64, re-checked exactly)"))
+    else:
+        print(f"{model.name} ({args.file}): {len(sol.players)} players, strategies in "
+              + ", ".join(f"[{lo}, {hi}]" for lo, hi in sol.bounds))
     for line in solution_lines(sol):
         print("  " + line)
     return EXIT_OK

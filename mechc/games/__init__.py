@@ -19,6 +19,7 @@ from ..analysis.grid import grids
 from ..errors import MechError
 from ..model.evaluate import Evaluation
 from ..model.model import Model, _fmt
+from .continuous import ContinuousSolution, solve_continuous
 from .mixed import MixedResult, mixed_equilibria
 from .stackelberg import StackelbergResult, stackelberg
 
@@ -116,7 +117,10 @@ def iterated_elimination(U: list[np.ndarray], exact: bool) -> list[np.ndarray]:
     return alive
 
 
-def solve(model: Model, mixed: bool = True) -> GameSolution:
+def solve(model: Model, mixed: bool = True) -> GameSolution | ContinuousSolution:
+    """Solve a game block: finite games through payoff arrays, continuous ones through their FOCs."""
+    if model.kind == "game" and any(ts.continuous for ts in model.type_spaces):
+        return solve_continuous(model)
     U, gs, exact = payoff_arrays(model)
     n = len(U)
     players = [model.agent_label(a) for a in range(n)]
@@ -170,8 +174,10 @@ def _dist(p, labels) -> str:
     return " + ".join(f"{fmt_payoff(v)} {lab}" for v, lab in played)
 
 
-def solution_lines(sol: GameSolution) -> list[str]:
+def solution_lines(sol: GameSolution | ContinuousSolution) -> list[str]:
     """The text report of a solved game (one line per fact, without indentation)."""
+    if isinstance(sol, ContinuousSolution):
+        return continuous_lines(sol)
     out = []
     if sol.equilibria:
         out.append(f"pure Nash equilibria ({len(sol.equilibria)}), each re-verified: no player gains by deviating")
@@ -216,7 +222,59 @@ def _num(v):
     return fmt_payoff(v) if isinstance(v, Fraction) else float(v)
 
 
-def solution_json(model: Model, sol: GameSolution) -> dict:
+def _sym(v):
+    import sympy
+
+    return str(v) if sympy.sympify(v).is_rational else float(v)
+
+
+def continuous_lines(sol: ContinuousSolution) -> list[str]:
+    out = []
+    lab = sol.strategy
+    if sol.equilibria:
+        out.append(f"Nash equilibria ({len(sol.equilibria)}) by {sol.method}, each verified over the whole intervals")
+        for e in sol.equilibria:
+            prof = ", ".join(f"{lab}[{p}] = {_show(v)}" for p, v in zip(sol.players, e.profile, strict=True))
+            out.append(f"  {prof}; payoffs ({', '.join(_show(v) for v in e.payoffs)})")
+            if e.formulas:
+                out.append("    as formulas of the parameters: " + ", ".join(
+                    f"{lab}[{p}] = {f}" for p, f in zip(sol.players, e.formulas, strict=True)))
+            out.append(f"    {e.how}")
+    else:
+        out.append(f"no Nash equilibrium found ({sol.method})")
+    st = sol.stackelberg
+    if st is not None:
+        lead = sol.players[sol.leader]
+        prof = ", ".join(f"{lab}[{p}] = {_show(v)}" for p, v in zip(sol.players, st.profile, strict=True))
+        out.append(f"Stackelberg, {lead} leads: {prof}; payoffs ({', '.join(_show(v) for v in st.payoffs)})")
+        out.append(f"  {st.how}")
+    out += [f"note: {n}" for n in sol.notes]
+    return out
+
+
+def _show(v) -> str:
+    import sympy
+
+    v = sympy.sympify(v)
+    if v.is_rational:
+        return fmt_payoff(Fraction(int(v.p), int(v.q)))
+    return f"{float(v):.10g}"
+
+
+def solution_json(model: Model, sol: GameSolution | ContinuousSolution) -> dict:
+    if isinstance(sol, ContinuousSolution):
+        P = sol.players
+        eq = [{"profile": dict(zip(P, map(_sym, e.profile), strict=True)),
+               "payoffs": dict(zip(P, map(_sym, e.payoffs), strict=True)),
+               "formulas": dict(zip(P, map(str, e.formulas), strict=True)) if e.formulas else None,
+               "exact": e.exact, "regret": e.regret, "how": e.how} for e in sol.equilibria]
+        out = {"name": model.name, "players": P, "continuous": True, "method": sol.method, "equilibria": eq,
+               "notes": sol.notes}
+        if sol.stackelberg is not None:
+            st = sol.stackelberg
+            out["stackelberg"] = {"leader": P[sol.leader], "profile": dict(zip(P, map(_sym, st.profile), strict=True)),
+                                  "payoffs": dict(zip(P, map(_sym, st.payoffs), strict=True))}
+        return out
     P = sol.players
     out = {"name": model.name, "players": P, "strategies": sol.strategies, "profiles": sol.profiles,
            "exact": sol.exact,

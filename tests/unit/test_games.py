@@ -202,3 +202,35 @@ def test_solve_json_has_mixed_and_stackelberg(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["stackelberg"]["mixed"]["leader"] == {"Up": "1/2", "Down": "1/2"}
     assert out["mixed_equilibria"]["equilibria"][0]["strategies"]["Leader"] == {"Up": "1", "Down": "0"}
+
+
+def test_cournot_quantities_and_formula():
+    # Cournot: q = (a - c) / (3 b) each; profit (a - c)^2 / (9 b) (see the spec's header)
+    sol = solve(mechc.load(ROOT / "specs" / "games" / "cournot.mech"))
+    (e,) = sol.equilibria
+    assert [str(v) for v in e.profile] == ["30", "30"] and [str(v) for v in e.payoffs] == ["900", "900"]
+    assert e.exact and [str(f) for f in e.formulas] == ["(a - c)/(3*b)"] * 2
+    sol = solve(mechc.load(ROOT / "specs" / "games" / "cournot.mech", a=50, b=2))
+    assert [str(v) for v in sol.equilibria[0].profile] == ["20/3", "20/3"]
+
+
+def test_stackelberg_cournot_and_price_leadership():
+    text = (ROOT / "specs" / "games" / "cournot.mech").read_text().replace("agents i in 1..2", "agents i in 1..2\n  leader 1")
+    st = solve(mechc.load_text(text, "s.mech")).stackelberg
+    # von Stackelberg: leader (a - c) / (2b) = 45, follower (a - c) / (4b) = 45/2
+    assert [str(v) for v in st.profile] == ["45", "45/2"] and [str(v) for v in st.payoffs] == ["2025/2", "2025/4"]
+    sol = solve(mechc.load(ROOT / "specs" / "games" / "stackelberg_pricing.mech"))
+    assert [str(v) for v in sol.equilibria[0].profile] == ["28/3", "28/3"]  # (a + c) / (2 - d)
+    assert [str(v) for v in sol.stackelberg.profile] == ["69/7", "265/28"]  # Gal-Or 1985, derived in the spec
+    assert sol.stackelberg.payoffs[1] > sol.stackelberg.payoffs[0]  # second-mover advantage
+
+
+def test_nonpolynomial_continuous_game_is_solved_numerically_and_says_so():
+    text = (ROOT / "specs" / "games" / "cournot.mech").read_text().replace(
+        "payoff[i] = (price - c) * q[i]", "payoff[i] = price * q[i] - exp(q[i] / 50)")
+    sol = solve(mechc.load_text(text, "n.mech"))
+    (e,) = sol.equilibria
+    assert not e.exact and "numerical" in e.how and any("converged" in n for n in sol.notes)
+    import math
+    q = float(e.profile[0])  # the symmetric FOC: 100 - 3 q - exp(q / 50) / 50 = 0
+    assert abs(100 - 3 * q - math.exp(q / 50) / 50) < 1e-8
