@@ -271,8 +271,9 @@ def _iterated_best_response(xs, us, bounds, rounds: int = 100):
 
     fs = [sympy.lambdify(xs, u, "numpy") for u in us]
     q = [float(lo + hi) / 2 for lo, hi in bounds]
-    change = np.inf
-    for r in range(1, rounds + 1):
+    change, done = np.inf, 0
+    for _ in range(rounds):
+        done += 1
         change = 0.0
         for k in range(len(xs)):
             def f(t, k=k):
@@ -288,7 +289,7 @@ def _iterated_best_response(xs, us, bounds, rounds: int = 100):
     lo = [float(b[0]) for b in bounds]
     hi = [float(b[1]) for b in bounds]
     inner = [k for k in range(len(xs)) if lo[k] + 1e-6 < q[k] < hi[k] - 1e-6]
-    note = f"iterated best response converged after {r} rounds (largest change {change:.1g})"
+    note = f"iterated best response converged after {done} rounds (largest change {change:.1g})"
     if inner:
         grads = [sympy.lambdify(xs, sympy.diff(us[k], xs[k]), "numpy") for k in inner]
 
