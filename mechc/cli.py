@@ -388,7 +388,7 @@ def _solve(args) -> int:
         return _failure(e, sources)
     if args.format == "json":
         sys.stdout.write(json.dumps({"spec": args.file, **solution_json(model, sol)}, indent=2) + "\n")
-        return EXIT_OK
+        return EXIT_VIOLATED if any(p["verdict"] == "violated" for p in sol.properties) else EXIT_OK
     if hasattr(sol, "profiles"):
         print(f"{model.name} ({args.file}): {len(sol.players)} players, {sol.profiles:,} strategy profiles"
               + (" (exact arithmetic)" if sol.exact else " (float64, re-checked exactly)"))
@@ -397,7 +397,7 @@ def _solve(args) -> int:
               + ", ".join(f"[{lo}, {hi}]" for lo, hi in sol.bounds))
     for line in solution_lines(sol):
         print("  " + line)
-    return EXIT_OK
+    return EXIT_VIOLATED if any(p["verdict"] == "violated" for p in sol.properties) else EXIT_OK
 
 
 def _plot(args) -> int:

@@ -113,11 +113,15 @@ class MechFile(pytest.File):
 
     @staticmethod
     def _game_results(model, method, grid) -> list[dict]:
-        from .games import solve
+        from .games import solution_lines, solve
 
         sol = solve(model)
-        eqs = "; ".join("(" + ", ".join(p) + ")" for p, _ in sol.equilibria) or "none"
-        return [_item("equilibria", "verified", "enumeration", f"pure Nash equilibria: {eqs}")]
+        summary = "; ".join(solution_lines(sol)[:3])
+        items = [_item(p["label"], p["verdict"], "exact enumeration", p["detail"], p["line"] or 1)
+                 for p in sol.properties]
+        # without require statements the solve itself is the test: it must find an equilibrium
+        return items or [_item("equilibria", "verified" if sol.equilibria or getattr(sol, "mixed", None) else "unknown",
+                               "solve", summary)]
 
 
 def _item(name, verdict, method, detail, line=1, counterexample=None) -> dict:

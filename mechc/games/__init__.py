@@ -38,14 +38,16 @@ class GameSolution:
     mixed: MixedResult | None = None  # two-player games: every extreme equilibrium
     surviving: list[list[str]] | None = None  # iterated elimination of strictly dominated strategies
     stackelberg: StackelbergResult | None = None
+    properties: list[dict] = field(default_factory=list)  # require statements: label, verdict, detail
+    sign: int = 1  # -1 when the game is given by cost[i]: shown as costs, solved as payoffs -cost
+    welfare: dict | None = None  # price of anarchy / stability over pure equilibria
 
 
 def payoff_arrays(model: Model, exact: bool | None = None):
     """Every player's payoff on every strategy profile: arrays with one axis per player."""
     if model.kind != "game":
         raise MechError(f"{model.name} is a {model.kind}, not a game")
-    if "payoff" not in model.defs:
-        raise MechError("a game needs payoff[i] = ... for every player")
+    name = payoff_name(model)
     gs = grids(model, None)
     T = [g.size for g in gs]
     P = math.prod(T)
@@ -53,8 +55,19 @@ def payoff_arrays(model: Model, exact: bool | None = None):
     idx = np.unravel_index(np.arange(P), T)
     tables = [g.values for g in gs]
     ev = Evaluation(model, tables, list(idx), exact=exact)
-    U = [np.broadcast_to(ev.ref("payoff", (c,)), (P,)).reshape(T) for c in model.agents.codes]
+    U = [np.broadcast_to(ev.ref(name, (c,)), (P,)).reshape(T) for c in model.agents.codes]
+    if name == "cost":
+        U = [-u for u in U]
     return U, gs, exact
+
+
+def payoff_name(model: Model) -> str:
+    """'payoff' (maximised) or 'cost' (minimised: the game is solved on payoffs -cost)."""
+    if "payoff" in model.defs:
+        return "payoff"
+    if "cost" in model.defs:
+        return "cost"
+    raise MechError("a game needs payoff[i] = ... (or cost[i] = ...) for every player")
 
 
 def pure_equilibria(U: list[np.ndarray], exact: bool) -> np.ndarray:
@@ -140,6 +153,9 @@ def solve(model: Model, mixed: bool = True) -> GameSolution | ContinuousSolution
         sol.notes.extend(sol.mixed.notes)
     elif n > 2 and mixed:
         sol.notes.append(f"mixed equilibria of {n}-player games need the gambit extra (pip install mechc[gambit])")
+    sol.sign = -1 if payoff_name(model) == "cost" else 1
+    sol.welfare = _welfare(U, [tuple(gs[a].labels.index(lab) for a, lab in enumerate(p)) for p, _ in eqs], sol.sign)
+    sol.properties = game_properties(model, sol, U, gs)
     leader = model.extra.get("leader")
     if leader is not None:
         A, B = (U[0], U[1]) if leader == 0 else (U[1].T, U[0].T)
@@ -150,20 +166,112 @@ def solve(model: Model, mixed: bool = True) -> GameSolution | ContinuousSolution
 
 def _exact_recheck(model: Model, gs, prof: tuple[int, ...]) -> bool:
     """No player gains by any unilateral deviation, in exact arithmetic."""
+    return _best_deviation(model, gs, prof) is None
+
+
+def _best_deviation(model: Model, gs, prof: tuple[int, ...]):
+    """(player, strategy, gain) of the most profitable unilateral deviation, exactly, or None."""
     n = len(prof)
     tables = [g.exact if not ts.symbolic else g.values for g, ts in zip(gs, model.type_spaces, strict=True)]
+    name = payoff_name(model)
+    sign = -1 if name == "cost" else 1
     for a in range(n):
         K = gs[a].size
         reports = [np.full(K, prof[j]) if j != a else np.arange(K) for j in range(n)]
         ev = Evaluation(model, tables, reports, exact=True)
-        u = np.broadcast_to(ev.ref("payoff", (model.agents.codes[a],)), (K,))
-        if any(u[k] > u[prof[a]] for k in range(K)):
-            return False
-    return True
+        u = [sign * v for v in np.broadcast_to(ev.ref(name, (model.agents.codes[a],)), (K,))]
+        k = max(range(K), key=lambda j: u[j])
+        if u[k] > u[prof[a]]:
+            return a, k, u[k] - u[prof[a]]
+    return None
 
 
 def fmt_payoff(v) -> str:
     return _fmt(v) if isinstance(v, Fraction) else f"{float(v):.6g}"
+
+
+def _welfare(U, eq_profiles, sign: int) -> dict:
+    """Social welfare (sum of payoffs; of costs for cost games) at the optimum and at the best and
+    worst pure equilibria, with the price of anarchy and of stability when the ratios make sense."""
+    W = U[0].copy()
+    for u in U[1:]:
+        W = W + u
+    opt_k = int(np.argmax(W.astype(float))) if W.dtype != object else max(range(W.size), key=lambda k: W.flat[k])
+    opt = W.flat[opt_k]
+    out = {"optimum": sign * opt, "optimum_profile": np.unravel_index(opt_k, W.shape), "cost": sign < 0}
+    if not eq_profiles:
+        return out
+    vals = [W[p] for p in eq_profiles]
+    worst, best = min(vals), max(vals)
+    out.update(worst_equilibrium=sign * worst, best_equilibrium=sign * best)
+    num = [sign * worst, sign * best] if sign < 0 else [opt, opt]
+    den = [sign * opt, sign * opt] if sign < 0 else [worst, best]
+    if all(float(d) > 0 for d in den) and all(float(v) > 0 for v in num):
+        out["price_of_anarchy"] = num[0] / den[0]
+        out["price_of_stability"] = num[1] / den[1]
+    return out
+
+
+def game_properties(model: Model, sol: GameSolution, U, gs) -> list[dict]:
+    """Verdicts for the game's require statements, all decided exactly over every profile."""
+    out = []
+    players = sol.players
+    for req in model.requirements:
+        verdict, detail = "verified", ""
+        if req.name == "nash":
+            prof = tuple(gs[a].labels.index(lab) for a, lab in enumerate(req.args))
+            dev = _best_deviation(model, gs, prof)
+            if dev is None:
+                detail = "no player gains by any unilateral deviation (exact)"
+            else:
+                a, k, gain = dev
+                verdict = "violated"
+                detail = (f"{players[a]} gains {fmt_payoff(gain)} by playing {gs[a].labels[k]} instead of "
+                          f"{req.args[a]}")
+        elif req.name in ("dominant", "strictly_dominant"):
+            strict = req.name == "strictly_dominant"
+            who = [players.index(req.args[0])] if len(req.args) == 2 else range(len(players))
+            bad = None
+            for a in who:
+                if req.args[-1] not in gs[a].labels:
+                    continue
+                bad = _domination_failure(U[a], a, gs[a].labels.index(req.args[-1]), strict, sol.exact)
+                if bad is not None:
+                    k, others = bad
+                    ctx = ", ".join(f"{players[j]} plays {gs[j].labels[o]}" for j, o in others)
+                    verdict = "violated"
+                    detail = (f"for {players[a]}, {gs[a].labels[k]} does "
+                              f"{'at least as well' if strict else 'better'} when {ctx}")
+                    break
+            if bad is None:
+                detail = f"{'strictly ' if strict else ''}dominant over all {sol.profiles:,} profiles (exact)"
+        elif req.name == "pure_equilibrium":
+            if sol.equilibria:
+                detail = f"e.g. ({', '.join(sol.equilibria[0][0])})"
+            else:
+                verdict, detail = "violated", f"none among all {sol.profiles:,} profiles"
+        out.append({"label": req.label, "verdict": verdict, "detail": detail,
+                    "line": req.span.line if req.span else None})
+    return out
+
+
+def _domination_failure(u, a: int, k: int, strict: bool, exact: bool):
+    """(other strategy, others' profile) where strategy k of player a is not (strictly) better, or None."""
+    ua = np.moveaxis(u, a, 0)
+    rest = ua.shape[1:]
+    flat = ua.reshape(ua.shape[0], -1)
+    if not exact:
+        flat = flat.astype(float)
+    for j in range(flat.shape[0]):
+        if j == k:
+            continue
+        diff = flat[k] - flat[j]
+        fail = (diff <= 0) if strict else (diff < 0)
+        if fail.any():
+            pos = np.unravel_index(int(np.argmax(fail)), rest)
+            others = [(p, int(o)) for p, o in zip([p for p in range(u.ndim) if p != a], pos, strict=True)]
+            return j, others
+    return None
 
 
 def _dist(p, labels) -> str:
@@ -179,9 +287,11 @@ def solution_lines(sol: GameSolution | ContinuousSolution) -> list[str]:
     if isinstance(sol, ContinuousSolution):
         return continuous_lines(sol)
     out = []
+    sg = sol.sign
+    word = "costs" if sg < 0 else "payoffs"
     if sol.equilibria:
         out.append(f"pure Nash equilibria ({len(sol.equilibria)}), each re-verified: no player gains by deviating")
-        out += [f"  ({', '.join(p)}) with payoffs ({', '.join(fmt_payoff(v) for v in pay)})" for p, pay in sol.equilibria]
+        out += [f"  ({', '.join(p)}) with {word} ({', '.join(fmt_payoff(sg * v) for v in pay)})" for p, pay in sol.equilibria]
     else:
         out.append("no pure Nash equilibrium")
     mx = sol.mixed
@@ -192,7 +302,7 @@ def solution_lines(sol: GameSolution | ContinuousSolution) -> list[str]:
                    f"{mx.bases:,} bases, each re-verified in {how})")
         for e in mx.equilibria:
             out.append(f"  {sol.players[0]}: {_dist(e.x, sol.strategies[0])};  {sol.players[1]}: "
-                       f"{_dist(e.y, sol.strategies[1])}  payoffs ({fmt_payoff(e.payoffs[0])}, {fmt_payoff(e.payoffs[1])})")
+                       f"{_dist(e.y, sol.strategies[1])}  {word} ({fmt_payoff(sg * e.payoffs[0])}, {fmt_payoff(sg * e.payoffs[1])})")
         for xi, yi in mx.components:
             if len(xi) > 1 or len(yi) > 1:
                 xs = " and ".join(f"[{_dist(mx.xs[k], sol.strategies[0])}]" for k in xi)
@@ -209,13 +319,33 @@ def solution_lines(sol: GameSolution | ContinuousSolution) -> list[str]:
         L, F = sol.strategies[lead], sol.strategies[fol]
         i, j, lv, fv = st.pure
         out.append(f"Stackelberg, {sol.players[lead]} leads: pure commitment {L[i]} -> {sol.players[fol]} plays "
-                   f"{F[j]}; payoffs ({fmt_payoff(lv)}, {fmt_payoff(fv)}) (leader, follower)")
+                   f"{F[j]}; {word} ({fmt_payoff(sg * lv)}, {fmt_payoff(sg * fv)}) (leader, follower)")
         how = "exact" if st.exact else "float64, tolerance 1e-7"
         out.append(f"  mixed commitment {_dist(st.x, L)} -> {sol.players[fol]} plays {F[st.response]}; payoffs "
                    f"({fmt_payoff(st.value)}, {fmt_payoff(st.follower_value)}) ({st.lps} LPs by HiGHS in "
                    f"{st.solve_s:.3f} s; follower's best response re-checked, {how})")
+    w = sol.welfare
+    if w:
+        kind = "social cost (sum of costs)" if w["cost"] else "welfare (sum of payoffs)"
+        opt = ", ".join(sol.strategies[a][k] for a, k in enumerate(w["optimum_profile"]))
+        line = f"{kind}: optimum {fmt_payoff(w['optimum'])} at ({opt})"
+        if "worst_equilibrium" in w:
+            line += (f"; pure equilibria from {fmt_payoff(w['best_equilibrium'])} to {fmt_payoff(w['worst_equilibrium'])}")
+        out.append(line)
+        if "price_of_anarchy" in w:
+            out.append(f"  price of anarchy {_ratio(w['price_of_anarchy'])}, price of stability "
+                       f"{_ratio(w['price_of_stability'])} (over pure equilibria)")
+    out += property_lines(sol.properties)
     out += [f"note: {n}" for n in sol.notes]
     return out
+
+
+def _ratio(v) -> str:
+    return f"{fmt_payoff(v)} = {float(v):.4f}" if isinstance(v, Fraction) and v.denominator != 1 else fmt_payoff(v)
+
+
+def property_lines(props: list[dict]) -> list[str]:
+    return [f"require {p['label']}: {p['verdict']}" + (f" ({p['detail']})" if p["detail"] else "") for p in props]
 
 
 def _num(v):
@@ -248,6 +378,7 @@ def continuous_lines(sol: ContinuousSolution) -> list[str]:
         prof = ", ".join(f"{lab}[{p}] = {_show(v)}" for p, v in zip(sol.players, st.profile, strict=True))
         out.append(f"Stackelberg, {lead} leads: {prof}; payoffs ({', '.join(_show(v) for v in st.payoffs)})")
         out.append(f"  {st.how}")
+    out += property_lines(sol.properties)
     out += [f"note: {n}" for n in sol.notes]
     return out
 
@@ -269,7 +400,7 @@ def solution_json(model: Model, sol: GameSolution | ContinuousSolution) -> dict:
                "formulas": dict(zip(P, map(str, e.formulas), strict=True)) if e.formulas else None,
                "exact": e.exact, "regret": e.regret, "how": e.how} for e in sol.equilibria]
         out = {"name": model.name, "players": P, "continuous": True, "method": sol.method, "equilibria": eq,
-               "notes": sol.notes}
+               "properties": sol.properties, "notes": sol.notes}
         if sol.stackelberg is not None:
             st = sol.stackelberg
             out["stackelberg"] = {"leader": P[sol.leader], "profile": dict(zip(P, map(_sym, st.profile), strict=True)),
@@ -279,11 +410,17 @@ def solution_json(model: Model, sol: GameSolution | ContinuousSolution) -> dict:
     out = {"name": model.name, "players": P, "strategies": sol.strategies, "profiles": sol.profiles,
            "exact": sol.exact,
            "pure_equilibria": [{"profile": dict(zip(P, p, strict=True)),
-                                "payoffs": dict(zip(P, [fmt_payoff(v) for v in pay], strict=True))}
+                                "payoffs": dict(zip(P, [fmt_payoff(sol.sign * v) for v in pay], strict=True))}
                                for p, pay in sol.equilibria],
            "dominant": {k: (None if v is None else {"strategy": v[0], "kind": v[1]}) for k, v in sol.dominant.items()},
            "surviving": dict(zip(P, sol.surviving, strict=True)) if sol.surviving is not None else None,
-           "notes": sol.notes}
+           "measure": "cost" if sol.sign < 0 else "payoff",
+           "properties": sol.properties, "notes": sol.notes}
+    if sol.welfare:
+        w = sol.welfare
+        out["welfare"] = {k: (_num(v) if k != "optimum_profile" else
+                              dict(zip(P, (sol.strategies[a][int(i)] for a, i in enumerate(v)), strict=True)))
+                          for k, v in w.items() if k != "cost"}
     if sol.mixed is not None:
         mx = sol.mixed
         out["mixed_equilibria"] = {

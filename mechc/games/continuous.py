@@ -55,6 +55,7 @@ class ContinuousSolution:
     notes: list[str] = field(default_factory=list)
     stackelberg: ContinuousEquilibrium | None = None
     leader: int | None = None
+    properties: list[dict] = field(default_factory=list)
 
 
 class _SymbolicParams(Inliner):
@@ -257,11 +258,36 @@ def solve_continuous(model: Model) -> ContinuousSolution:
             else:
                 sol.notes.append("the point it stopped at is not an equilibrium (a player gains by deviating)")
     sol.equilibria.sort(key=lambda e: tuple(_numeric(v) for v in e.profile))
+    sol.properties = _properties(model, sol, xs, us, bounds)
     leader = model.extra.get("leader")
     if leader is not None:
         sol.leader = leader
         sol.stackelberg = _stackelberg(xs, us, bounds, leader, sol.notes)
     return sol
+
+
+def _properties(model: Model, sol: ContinuousSolution, xs, us, bounds) -> list[dict]:
+    out = []
+    for req in model.requirements:
+        if req.name == "nash":
+            prof = tuple(sympy.Rational(a) for a in req.args)
+            ok = verify(xs, us, bounds, prof)
+            if ok is None:
+                verdict, detail = "violated", "a player gains by deviating"
+            else:
+                verdict, detail = ("verified" if ok[0] else "passed-search"), ok[2]
+        elif req.name == "pure_equilibrium":
+            if sol.equilibria:
+                e = sol.equilibria[0]
+                verdict = "verified" if e.exact else "passed-search"
+                detail = "e.g. (" + ", ".join(str(v) for v in e.profile) + ")"
+            else:
+                verdict, detail = "unknown", "none found; that does not prove none exists"
+        else:
+            verdict, detail = "unknown", "not checked for continuous strategy sets"
+        out.append({"label": req.label, "verdict": verdict, "detail": detail,
+                    "line": req.span.line if req.span else None})
+    return out
 
 
 def _iterated_best_response(xs, us, bounds, rounds: int = 100):

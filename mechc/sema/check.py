@@ -64,6 +64,9 @@ PROPERTIES: dict[str, tuple[int, str]] = {
 }
 BUILTIN_METRICS = {"max_regret", "expected_regret", "ic_violation_fraction"}
 PROPERTY_ALIASES = {"strategyproof": "dsic", "ir": "ex_post_ir", "ic": "dsic"}
+# game blocks: property -> (allowed argument counts, e.g. n for one strategy per player)
+GAME_PROPERTIES = {"nash": "one strategy per player", "dominant": "(strategy) or (player, strategy)",
+                   "strictly_dominant": "(strategy) or (player, strategy)", "pure_equilibrium": "no arguments"}
 
 
 class _Err(Exception):
@@ -1221,6 +1224,8 @@ class Checker:
             self.err(choice.node.span, "'choice' is the chosen outcome: it takes no index")
 
     def check_requirements(self, reqs: list[ast.Require]) -> list[Requirement]:
+        if self.mech.kind == "game":
+            return self.check_game_requirements(reqs)
         out: list[Requirement] = []
         seen: dict[str, Span] = {}
         for r in reqs:
@@ -1255,6 +1260,55 @@ class Checker:
                     continue
                 out.append(req)
         return out
+
+    def check_game_requirements(self, reqs: list[ast.Require]) -> list[Requirement]:
+        """nash(s_1, ..., s_n), dominant([player,] s), strictly_dominant([player,] s), pure_equilibrium:
+        arguments are strategy names (or numbers) and player names, kept as labels."""
+        out: list[Requirement] = []
+        spaces = self.type_spaces or ()
+        players = [str(p) for p in self.agents.elements] if self.agents is not None else []
+        for r in reqs:
+            for p in r.props:
+                if p.name not in GAME_PROPERTIES:
+                    self.err(p.span, f"unknown game property '{p.name}'", did_you_mean(p.name, GAME_PROPERTIES)
+                             or "known in games: " + ", ".join(GAME_PROPERTIES))
+                    continue
+                try:
+                    labels = tuple(self._game_arg(a) for a in p.args)
+                except _Err:
+                    continue
+                n = len(players)
+                if p.name == "nash":
+                    if len(labels) != n:
+                        self.err(p.span, f"nash takes one strategy per player ({n}), got {len(labels)}")
+                        continue
+                    for k, (lab, a) in enumerate(zip(labels, p.args, strict=True)):
+                        if spaces and not spaces[k].continuous and lab not in spaces[k].labels:
+                            self.err(a.span, f"'{lab}' is not a strategy of player {players[k]}",
+                                     did_you_mean(lab, list(spaces[k].labels)))
+                elif p.name in ("dominant", "strictly_dominant"):
+                    if len(labels) not in (1, 2):
+                        self.err(p.span, f"{p.name} takes (strategy) or (player, strategy), got {_count(len(labels), 'argument')}")
+                        continue
+                    if len(labels) == 2 and labels[0] not in players:
+                        self.err(p.args[0].span, f"'{labels[0]}' is not a player", did_you_mean(labels[0], players))
+                        continue
+                    who = [players.index(labels[0])] if len(labels) == 2 else range(n)
+                    if spaces and not any(labels[-1] in spaces[k].labels for k in who if not spaces[k].continuous):
+                        self.err(p.args[-1].span, f"'{labels[-1]}' is not a strategy of "
+                                 + (f"player {labels[0]}" if len(labels) == 2 else "any player"))
+                        continue
+                elif p.args:
+                    self.err(p.span, f"{p.name} takes no arguments", f"write just {p.name}")
+                    continue
+                out.append(Requirement(p.name, labels, p.span))
+        return out
+
+    def _game_arg(self, a: ast.Expr) -> str:
+        if isinstance(a, ast.Name):
+            return a.name
+        v = self.const(a, "a strategy")
+        return _fmt(v)
 
     def missing(self, needs: str) -> str | None:
         d = self.defs

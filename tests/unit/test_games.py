@@ -234,3 +234,46 @@ def test_nonpolynomial_continuous_game_is_solved_numerically_and_says_so():
     import math
     q = float(e.profile[0])  # the symmetric FOC: 100 - 3 q - exp(q / 50) / 50 = 0
     assert abs(100 - 3 * q - math.exp(q / 50) / 50) < 1e-8
+
+
+def test_braess_paradox_65_to_80_minutes():
+    # Braess: 65 minutes per trip without the shortcut, 80 with it; price of anarchy 80/65 = 16/13
+    sol = solve(mechc.load(ROOT / "specs" / "games" / "braess.mech"))
+    assert [p for p, _ in sol.equilibria] == [("Shortcut",) * 4]
+    assert [sol.sign * v for v in sol.equilibria[0][1]] == [80] * 4
+    assert sol.welfare["optimum"] == 260 and str(sol.welfare["price_of_anarchy"]) == "16/13"
+    closed = solve(mechc.load(ROOT / "specs" / "games" / "braess.mech", shortcut=False))
+    assert len(closed.equilibria) == 6  # any two blocks via A, the other two via B
+    assert all(sol_v == 65 for _, pay in closed.equilibria for sol_v in (closed.sign * v for v in pay))
+    assert closed.welfare["price_of_anarchy"] == 1
+
+
+def test_game_requirements_verified_and_violated(capsys):
+    sol = solve(mechc.load(ROOT / "specs" / "games" / "prisoners_dilemma.mech"))
+    assert [(p["label"], p["verdict"]) for p in sol.properties] == [
+        ("nash(Defect, Defect)", "verified"), ("strictly_dominant(Defect)", "verified")]
+    text = """game PD {
+      agents i in {Row, Col}
+      strategy s[i] in {Cooperate, Defect}
+      payoff = [(3, 3) (0, 5); (5, 0) (1, 1)]
+      require nash(Cooperate, Cooperate), dominant(Col, Cooperate), pure_equilibrium
+    }"""
+    sol = solve(mechc.load_text(text, "pd.mech"))
+    assert [(p["verdict"], p["detail"]) for p in sol.properties] == [
+        ("violated", "Row gains 2 by playing Defect instead of Cooperate"),
+        ("violated", "for Col, Defect does better when Row plays Cooperate"),
+        ("verified", "e.g. (Defect, Defect)")]
+    assert str(sol.welfare["price_of_anarchy"]) == "3"  # 6 at (C, C) against 2 at (D, D)
+    bad = text.replace("pure_equilibrium", "pure_equilibrium, nash(Cooperate, Foo), dominant(Bob, Defect), nsh")
+    with pytest.raises(mechc.SpecErrors) as e:
+        mechc.load_text(bad, "pd.mech")
+    assert [x.message for x in e.value.errors] == [
+        "'Foo' is not a strategy of player Col", "'Bob' is not a player", "unknown game property 'nsh'"]
+
+
+def test_solve_exit_code_on_a_violated_requirement(tmp_path, capsys):
+    f = tmp_path / "mp.mech"
+    f.write_text((ROOT / "specs" / "games" / "matching_pennies.mech").read_text().replace(
+        "  payoff[i]", "  require pure_equilibrium\n  payoff[i]"))
+    assert main(["solve", str(f)]) == 1
+    assert "require pure_equilibrium: violated (none among all 4 profiles)" in capsys.readouterr().out
