@@ -170,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     so.add_argument("file", help="the .mech spec with a game block")
     so.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     so.add_argument("--format", choices=("text", "json"), default="text")
+    so.add_argument("--cross-check", action="store_true",
+                    help="compare the mixed equilibria with Gambit's (needs pip install mechc[gambit])")
+    so.add_argument("--write-nfg", default=None, metavar="FILE", help="also write the game as a Gambit .nfg file")
+    cv = sub.add_parser("convert", help="convert a game between .mech and Gambit's .nfg (by the file extensions)")
+    cv.add_argument("input", help="a .mech game spec or a .nfg file")
+    cv.add_argument("output", help="the .nfg or .mech file to write ('-' for stdout, as the other format)")
+    cv.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     pl = sub.add_parser("plot", help="draw rules, utilities and regret (and measures over a sweep)")
     pl.add_argument("file", help="the .mech spec")
     pl.add_argument("-o", "--output", default=None, help="image file (default: <spec>.png)")
@@ -215,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
             return _design(args)
         if args.command == "solve":
             return _solve(args)
+        if args.command == "convert":
+            return _convert(args)
         return _compile(args, err) if args.command == "compile" else _check(args, err)
     except KeyboardInterrupt:
         print("mechc: interrupted", file=sys.stderr)
@@ -372,6 +381,44 @@ def _contract(args, model) -> int:
     return EXIT_OK
 
 
+def _game_text(path: str, text: str) -> str:
+    """A game's .mech text: .nfg files are converted to a spec with a payoff table."""
+    if not path.endswith(".nfg"):
+        return text
+    from .games.nfg import read_nfg, to_mech
+
+    return to_mech(read_nfg(text, path), Path(path).stem.title().replace("_", "").replace("-", "") or "Imported")
+
+
+def _convert(args) -> int:
+    from .games import payoff_arrays, payoff_name
+    from .games.nfg import from_model, write_nfg
+
+    text = _read(args.input)
+    if text is None:
+        return EXIT_INVALID
+    sources = {args.input: text}
+    try:
+        if args.input.endswith(".nfg"):
+            out = _game_text(args.input, text)
+        else:
+            model = load_text(text, args.input, dict(args.param))
+            if model.kind != "game":
+                raise MechError(f"{args.input} holds {model.kind} {model.name}, not a game")
+            if any(ts.continuous for ts in model.type_spaces):
+                raise MechError(f"game {model.name} has continuous strategies; .nfg holds finite games only")
+            U, gs, _ = payoff_arrays(model, exact=True)
+            out = write_nfg(from_model(model, U, gs, -1 if payoff_name(model) == "cost" else 1))
+    except (SpecErrors, EvalError, MechError) as e:
+        return _failure(e, sources)
+    if args.output == "-":
+        sys.stdout.write(out)
+    else:
+        Path(args.output).write_text(out)
+        print(f"wrote {args.output}")
+    return EXIT_OK
+
+
 def _solve(args) -> int:
     import json
 
@@ -382,10 +429,19 @@ def _solve(args) -> int:
         return EXIT_INVALID
     sources = {args.file: text}
     try:
+        text = _game_text(args.file, text)
+        sources[args.file] = text
         model = load_text(text, args.file, dict(args.param))
-        sol = solve(model)
+        sol = solve(model, cross_check=args.cross_check)
     except (SpecErrors, EvalError, MechError) as e:
         return _failure(e, sources)
+    if args.write_nfg:
+        if getattr(sol, "normal_form", None) is None:
+            print("mechc: --write-nfg: only finite games have a strategic form", file=sys.stderr)
+            return EXIT_INVALID
+        from .games.nfg import write_nfg
+
+        Path(args.write_nfg).write_text(write_nfg(sol.normal_form))
     if args.format == "json":
         sys.stdout.write(json.dumps({"spec": args.file, **solution_json(model, sol)}, indent=2) + "\n")
         return EXIT_VIOLATED if any(p["verdict"] == "violated" for p in sol.properties) else EXIT_OK

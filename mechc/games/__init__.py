@@ -41,6 +41,8 @@ class GameSolution:
     properties: list[dict] = field(default_factory=list)  # require statements: label, verdict, detail
     sign: int = 1  # -1 when the game is given by cost[i]: shown as costs, solved as payoffs -cost
     welfare: dict | None = None  # price of anarchy / stability over pure equilibria
+    mixed_n: list | None = None  # n-player mixed equilibria from Gambit: (profile, regret)
+    normal_form: object = None  # the payoff arrays as a NormalForm (for .nfg output and Gambit)
 
 
 def payoff_arrays(model: Model, exact: bool | None = None):
@@ -108,6 +110,24 @@ def dominant_strategies(U: list[np.ndarray], exact: bool) -> dict:
     return out
 
 
+def _cross_check(sol: GameSolution) -> str:
+    """Compare the vertex enumeration with Gambit's enummixed (both exact for rational games)."""
+    from . import gambit
+
+    theirs = {tuple(tuple(float(v) for v in side) for side in p) for p in gambit.mixed_two_player(sol.normal_form)}
+    ours = {(tuple(float(v) for v in e.x), tuple(float(v) for v in e.y)) for e in sol.mixed.equilibria}
+
+    def close(a, b):
+        return all(np.allclose(x, y, atol=1e-9) for x, y in zip(a, b, strict=True))
+
+    missing = [t for t in theirs if not any(close(t, o) for o in ours)]
+    extra = [o for o in ours if not any(close(t, o) for t in theirs)]
+    if not missing and not extra:
+        return f"cross-check: Gambit's enummixed finds the same {len(theirs)} extreme equilibria"
+    return (f"cross-check DISAGREES with Gambit's enummixed: {len(missing)} of its equilibria not found here, "
+            f"{len(extra)} found here and not by Gambit")
+
+
 def iterated_elimination(U: list[np.ndarray], exact: bool) -> list[np.ndarray]:
     """Iterated elimination of strategies strictly dominated by another pure strategy: the indices
     each player keeps. Each round compares all pairs of a player's strategies on the surviving
@@ -130,7 +150,7 @@ def iterated_elimination(U: list[np.ndarray], exact: bool) -> list[np.ndarray]:
     return alive
 
 
-def solve(model: Model, mixed: bool = True) -> GameSolution | ContinuousSolution:
+def solve(model: Model, mixed: bool = True, cross_check: bool = False) -> GameSolution | ContinuousSolution:
     """Solve a game block: finite games through payoff arrays, continuous ones through their FOCs."""
     if model.kind == "game" and any(ts.continuous for ts in model.type_spaces):
         return solve_continuous(model)
@@ -148,11 +168,26 @@ def solve(model: Model, mixed: bool = True) -> GameSolution | ContinuousSolution
     dominant = {players[a]: ((gs[a].labels[d[0]], d[1]) if d else None) for a, d in dom.items()}
     sol = GameSolution(players, [list(g.labels) for g in gs], eqs, dominant, int(np.prod(U[0].shape)), exact)
     sol.surviving = [[gs[a].labels[k] for k in keep] for a, keep in enumerate(iterated_elimination(U, exact))]
+    from . import gambit
+    from .nfg import from_model
+
+    sol.normal_form = from_model(model, U, gs, -1 if payoff_name(model) == "cost" else 1)
     if n == 2 and mixed:
         sol.mixed = mixed_equilibria(U[0], U[1])
         sol.notes.extend(sol.mixed.notes)
+        if cross_check:
+            sol.notes.append(_cross_check(sol) if gambit.available() else
+                             "--cross-check needs the gambit extra (pip install mechc[gambit]); not run")
     elif n > 2 and mixed:
-        sol.notes.append(f"mixed equilibria of {n}-player games need the gambit extra (pip install mechc[gambit])")
+        if gambit.available():
+            found = gambit.mixed_n_player(sol.normal_form)
+            sol.mixed_n = [(p, gambit.regret(U, p)) for p in found]
+            dropped = [r for _, r in sol.mixed_n if r > 1e-6]
+            sol.mixed_n = [(p, r) for p, r in sol.mixed_n if r <= 1e-6]
+            if dropped:
+                sol.notes.append(f"{len(dropped)} profile(s) from Gambit failed the regret re-check (> 1e-6) and are not shown")
+        else:
+            sol.notes.append(f"mixed equilibria of {n}-player games need the gambit extra (pip install mechc[gambit])")
     sol.sign = -1 if payoff_name(model) == "cost" else 1
     sol.welfare = _welfare(U, [tuple(gs[a].labels.index(lab) for a, lab in enumerate(p)) for p, _ in eqs], sol.sign)
     sol.properties = game_properties(model, sol, U, gs)
@@ -308,6 +343,12 @@ def solution_lines(sol: GameSolution | ContinuousSolution) -> list[str]:
                 xs = " and ".join(f"[{_dist(mx.xs[k], sol.strategies[0])}]" for k in xi)
                 ys = " and ".join(f"[{_dist(mx.ys[k], sol.strategies[1])}]" for k in yi)
                 out.append(f"  a continuum: every mixture of {xs} against every mixture of {ys}")
+    if sol.mixed_n is not None:
+        out.append(f"mixed Nash equilibria by Gambit's enumpoly ({len(sol.mixed_n)}), each re-checked: "
+                   "no pure deviation gains more than 1e-6")
+        for prof, r in sol.mixed_n:
+            out.append("  " + ";  ".join(f"{p}: {_dist(x, ss)}" for p, x, ss in
+                                         zip(sol.players, prof, sol.strategies, strict=True)) + f"  (regret {r:.1g})")
     dom = [f"{k}: {v[0]} ({v[1]})" for k, v in sol.dominant.items() if v]
     out.append("dominant strategies: " + (", ".join(dom) if dom else "none"))
     if sol.surviving is not None and any(len(s) < len(t) for s, t in zip(sol.surviving, sol.strategies, strict=True)):
