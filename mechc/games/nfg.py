@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import SpecError, Span
+from ..errors import Span, SpecError
 
 _TOKEN = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([{}])|(,)|([-+]?[0-9.]+(?:[eE][-+]?\d+)?(?:/\d+)?))')
 
@@ -187,11 +187,8 @@ def to_mech(nf: NormalForm, name: str = "Imported") -> str:
     strats = [[_ident(s, "s") for s in ss] for ss in nf.strategies]
     shared = all(s == strats[0] for s in strats)
     if not shared:  # a name may belong to one strategy set only: prefix by player where they collide
-        seen: dict[str, int] = {}
-        for a, ss in enumerate(strats):
-            for s in ss:
-                seen[s] = seen.get(s, 0) + 1
-        if any(c > 1 for c in seen.values()):
+        names = [s for ss in strats for s in ss]
+        if len(set(names)) < len(names):
             strats = [[f"{players[a]}_{s}" for s in ss] for a, ss in enumerate(strats)]
     strats = [_unique([s + "_" if s in KEYWORDS else s for s in ss]) for ss in strats]
     players = [p + "_" if p in KEYWORDS else p for p in players]
