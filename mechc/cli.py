@@ -172,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     so.add_argument("--format", choices=("text", "json"), default="text")
     so.add_argument("--cross-check", action="store_true",
                     help="compare the mixed equilibria with Gambit's (needs pip install mechc[gambit])")
+    so.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP",
+                    help="solve once per parameter value: one row of equilibria per value")
     so.add_argument("--write-nfg", default=None, metavar="FILE", help="also write the game as a Gambit .nfg file")
     cv = sub.add_parser("convert", help="convert a game between .mech and Gambit's .nfg (by the file extensions)")
     cv.add_argument("input", help="a .mech game spec or a .nfg file")
@@ -431,6 +433,8 @@ def _solve(args) -> int:
     try:
         text = _game_text(args.file, text)
         sources[args.file] = text
+        if args.sweep:
+            return _solve_sweep(args, text)
         model = load_text(text, args.file, dict(args.param))
         sol = solve(model, cross_check=args.cross_check)
     except (SpecErrors, EvalError, MechError) as e:
@@ -454,6 +458,41 @@ def _solve(args) -> int:
     for line in solution_lines(sol):
         print("  " + line)
     return EXIT_VIOLATED if any(p["verdict"] == "violated" for p in sol.properties) else EXIT_OK
+
+
+def _solve_sweep(args, text: str) -> int:
+    """One solve per parameter value; a row per value: equilibria, requirement verdicts, PoA."""
+    import json
+
+    from .games import ContinuousSolution, solve
+
+    name, values = _sweep_values(args.sweep)
+    rows, worst = [], EXIT_OK
+    for v in values:
+        model = load_text(text, args.file, {**dict(args.param), name: _fmt_value(v)})
+        sol = solve(model)
+        row = {name: _fmt_value(v)}
+        if isinstance(sol, ContinuousSolution):
+            row["equilibria"] = ["(" + ", ".join(str(x) for x in e.profile) + ")" for e in sol.equilibria]
+        else:
+            row["equilibria"] = ["(" + ", ".join(p) + ")" for p, _ in sol.equilibria]
+            if sol.mixed is not None:
+                row["all_equilibria"] = len(sol.mixed.equilibria)
+            if sol.welfare and "price_of_anarchy" in sol.welfare:
+                row["price_of_anarchy"] = str(sol.welfare["price_of_anarchy"])
+        row.update({p["label"]: p["verdict"] for p in sol.properties})
+        if any(p["verdict"] == "violated" for p in sol.properties):
+            worst = EXIT_VIOLATED
+        rows.append(row)
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"spec": args.file, "sweep": name, "rows": rows}, indent=2) + "\n")
+        return worst
+    for r in rows:
+        rest = "; ".join(f"{k} {val}" for k, val in r.items() if k not in (name, "equilibria"))
+        shown = r["equilibria"] if len(r["equilibria"]) <= 4 else [*r["equilibria"][:3], f"... ({len(r['equilibria'])} in all)"]
+        eqs = " ".join(shown) or "no pure equilibrium"
+        print(f"{name} = {r[name]}: {eqs}" + (f"; {rest}" if rest else ""))
+    return worst
 
 
 def _plot(args) -> int:

@@ -277,3 +277,15 @@ def test_solve_exit_code_on_a_violated_requirement(tmp_path, capsys):
         "  payoff[i]", "  require pure_equilibrium\n  payoff[i]"))
     assert main(["solve", str(f)]) == 1
     assert "require pure_equilibrium: violated (none among all 4 profiles)" in capsys.readouterr().out
+
+
+def test_solve_sweep(capsys):
+    # Cournot: q = (a - c) / 3 for a = 100, b = 1
+    assert main(["solve", "specs/games/cournot.mech", "--sweep", "c=0:30:10"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "c = 0: (100/3, 100/3)", "c = 10: (30, 30)", "c = 20: (80/3, 80/3)", "c = 30: (70/3, 70/3)"]
+    assert main(["solve", "specs/games/braess.mech", "--sweep", "drivers=4000:6000:2000", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows[0]["price_of_anarchy"] == "16/13" and rows[0]["pure_equilibrium"] == "verified"
+    assert main(["solve", "specs/games/braess.mech", "--sweep", "drivres=1:2:1"]) == 2
+    assert "unknown parameter 'drivres'" in capsys.readouterr().err
