@@ -461,45 +461,25 @@ class Checker:
         self.type_name = name
         if self.agents is None:
             return
-        per_agent: dict[int, TypeSpace] = {}
-        generic: TypeSpace | None = None
         items_seen = None
-        for d in decls:
+
+        def build(d: ast.TypeDecl) -> TypeSpace:
+            nonlocal items_seen
             if d.name != name:
                 self.err(d.span, f"a second private type '{d.name}' (the first is '{name}')",
                          f"one type per agent is supported; make it a vector: 'type {name}[i, k in Items] ...'")
-                continue
-            try:
-                ts = self.type_space(d)
-            except _Err:
-                continue
+                raise _Err
+            ts = self.type_space(d)
             items = tuple(b.var for b in d.items)
             if items_seen is not None and items != items_seen:
                 self.err(d.span, f"all declarations of '{name}' must have the same item indices")
             items_seen = items
-            if d.agent == self.agent_var:
-                self.generic_space = ts
-                if generic is not None:
-                    self.err(d.span, f"'{name}[{d.agent}]' is declared twice")
-                generic = ts
-            elif (key := int(d.agent) if d.agent.isdigit() else d.agent) in self.agents.elements:
-                pos = self.agents.elements.index(key)
-                if pos in per_agent:
-                    self.err(d.span, f"the type of agent {d.agent} is declared twice")
-                per_agent[pos] = ts
-            else:
-                self.err(d.span, f"'{d.agent}' is neither the agent index '{self.agent_var}' nor an agent",
-                         did_you_mean(d.agent, [self.agent_var, *map(str, self.agents.elements)]))
-        spaces = []
-        for pos, label in enumerate(self.agents.elements):
-            ts = per_agent.get(pos, generic)
-            if ts is None:
-                if generic is None and not per_agent:
-                    return
-                self.err(decls[0].span, f"agent {label} has no type space",
-                         f"declare '{name}[{self.agent_var}]' for all agents or '{name}[{label}]'")
-                return
-            spaces.append(ts)
+            return ts
+
+        got = self.per_agent(decls, name, build, ("agent", "the type of agent {} is", "type space"))
+        if got is None:
+            return
+        spaces, self.generic_space = got
         kinds = {("sym", s.symbolic and s.labels and self.symbols.get(s.labels[0], (0, ""))[1])
                  if s.symbolic else "num" for s in spaces}
         if len(kinds) > 1:
@@ -595,40 +575,17 @@ class Checker:
         name = decls[0].name
         if not self.declare(name, "strategy", decls[0].span) or self.agents is None:
             return
-        generic, per_player = None, {}
-        sets: dict[int, FiniteSet | None] = {}
-        for st in decls:
+        def build(st: ast.Strategy) -> TypeSpace:
             if st.name != name:
                 self.err(st.span, f"a second strategy name '{st.name}' (the first is '{name}')",
                          f"declare each player's set as 'strategy {name}[Player] in ...'")
-                continue
-            try:
-                ts, fs = self.strategy_space(st)
-            except _Err:
-                continue
-            if st.agent == self.agent_var:
-                if generic is not None:
-                    self.err(st.span, f"'{name}[{st.agent}]' is declared twice")
-                generic = (ts, fs)
-            elif (key := int(st.agent) if st.agent.isdigit() else st.agent) in self.agents.elements:
-                pos = self.agents.elements.index(key)
-                if pos in per_player:
-                    self.err(st.span, f"the strategies of player {st.agent} are declared twice")
-                per_player[pos] = (ts, fs)
-            else:
-                self.err(st.span, f"'{st.agent}' is neither the player index '{self.agent_var}' nor a player",
-                         did_you_mean(st.agent, [self.agent_var, *map(str, self.agents.elements)]))
-        spaces = []
-        for pos, label in enumerate(self.agents.elements):
-            got = per_player.get(pos, generic)
-            if got is None:
-                if generic is None and not per_player:
-                    return
-                self.err(decls[0].span, f"player {label} has no strategy set",
-                         f"declare '{name}[{self.agent_var}]' for all players or '{name}[{label}]'")
-                return
-            spaces.append(got[0])
-            sets[pos] = got[1]
+                raise _Err
+            return self.strategy_space(st)
+
+        got = self.per_agent(decls, name, build, ("player", "the strategies of player {} are", "strategy set"))
+        if got is None:
+            return
+        spaces = got[0]
         kinds = {"sym" if t.symbolic else "num" for t in spaces}
         if len(kinds) > 1:
             self.err(decls[0].span, "players' strategy sets mix names and numbers")
@@ -650,10 +607,43 @@ class Checker:
         else:
             self.type_vtype = NUM
 
-    def strategy_space(self, st: ast.Strategy) -> tuple[TypeSpace, FiniteSet | None]:
+    def per_agent(self, decls, name: str, build, words: tuple[str, str, str]):
+        """One value per agent from declarations for all agents (x[i]) and for one (x[Buyer], x[2]):
+        (values in agent order, the generic value or None), or None after reporting an error."""
+        who, twice, missing = words
+        generic, per = None, {}
+        for d in decls:
+            try:
+                val = build(d)
+            except _Err:
+                continue
+            if d.agent == self.agent_var:
+                if generic is not None:
+                    self.err(d.span, f"'{name}[{d.agent}]' is declared twice")
+                generic = val
+            elif (key := int(d.agent) if d.agent.isdigit() else d.agent) in self.agents.elements:
+                pos = self.agents.elements.index(key)
+                if pos in per:
+                    self.err(d.span, f"{twice.format(d.agent)} declared twice")
+                per[pos] = val
+            else:
+                self.err(d.span, f"'{d.agent}' is neither the {who} index '{self.agent_var}' nor a{'n' if who[0] in 'aeiou' else ''} {who}",
+                         did_you_mean(d.agent, [self.agent_var, *map(str, self.agents.elements)]))
+        out = []
+        for pos, label in enumerate(self.agents.elements):
+            val = per.get(pos, generic)
+            if val is None:
+                if generic is not None or per:
+                    self.err(decls[0].span, f"{who} {label} has no {missing}",
+                             f"declare '{name}[{self.agent_var}]' for all {who}s or '{name}[{label}]'")
+                return None
+            out.append(val)
+        return out, generic
+
+    def strategy_space(self, st: ast.Strategy) -> TypeSpace:
         if isinstance(st.set, ast.Interval):
             decl = ast.TypeDecl(st.name, st.agent, (), "real", st.set, None, span=st.span)
-            return self.type_space(decl), None
+            return self.type_space(decl)
         fs = self._resolve_set(st.set, None)
         if fs.kind not in ("sym", "int", "num"):
             self.fail(st.set.span, "a strategy set is a finite set of names or numbers, or a real interval [lo, hi]")
@@ -661,7 +651,7 @@ class Checker:
         n = len(fs)
         return TypeSpace("finite", values=fs.codes if sym else tuple(Fraction(v) for v in fs.elements),
                          probs=(Fraction(1, n),) * n, symbolic=sym, labels=tuple(_fmt(e) for e in fs.elements),
-                         span=st.span), fs
+                         span=st.span)
 
     def check_leader(self, decls: list[ast.Leader]):
         """`leader Row`: the player who commits first (Stackelberg)."""
