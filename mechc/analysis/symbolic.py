@@ -202,12 +202,41 @@ def check_symbolic(model: Model, req: Requirement) -> PropertyResult | None:
     return SymbolicChecker(model).check(req)
 
 
+def with_time_limit(fn, seconds: float):
+    """fn() under a wall-clock limit (SIGALRM), or None when it runs out or fails.
+
+    sympy sometimes catches exceptions internally, which can swallow the first alarm; the timer
+    therefore repeats every 0.2 s until fn returns or gives up. Outside the main thread (where
+    signals cannot be used) fn runs without a limit."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return fn()
+
+    armed = [True]
+
+    def alarm(signum, frame):
+        if armed[0]:
+            raise TimeoutError
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.2)
+    try:
+        return fn()
+    except (TimeoutError, Exception):  # noqa: BLE001 - any failure just means "no answer"
+        return None
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def closed_form(model: Model, expr, timeout_s: float = 5.0):
     """E[expr] under independent uniform priors on real intervals, by sympy integration, or None.
 
     Integration can take long on piecewise rules with many agents, so it runs under a time limit
     (SIGALRM; only in the main thread)."""
-    import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
@@ -222,24 +251,16 @@ def closed_form(model: Model, expr, timeout_s: float = 5.0):
     except NotApplicable:
         return None
 
-    def alarm(signum, frame):
-        raise TimeoutError
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout_s)
-    try:
+    def integrate():
         density = sympy.Integer(1)
         limits = []
         for sym, ts in zip(b, model.type_spaces, strict=True):
             density /= sympy.Rational(ts.hi - ts.lo)
             limits.append((sym, sympy.Rational(ts.lo), sympy.Rational(ts.hi)))
         value = sympy.integrate(sympy.piecewise_fold(f) * density, *limits)
-        value = sympy.nsimplify(sympy.simplify(value)) if not value.has(sympy.Integral) else None
-    except (TimeoutError, Exception):  # noqa: BLE001 - any failure just means "no closed form"
-        value = None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        return sympy.nsimplify(sympy.simplify(value)) if not value.has(sympy.Integral) else None
+
+    value = with_time_limit(integrate, timeout_s)
     if value is None or value.free_symbols or not value.is_number:
         return None
     return value

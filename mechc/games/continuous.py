@@ -19,14 +19,12 @@ Every candidate is then verified as an equilibrium, player by player, over the w
 from __future__ import annotations
 
 import itertools
-import signal
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
 
-from ..analysis.symbolic import Inliner, NotApplicable
+from ..analysis.symbolic import Inliner, NotApplicable, with_time_limit
 from ..errors import MechError
 from ..model.model import Model
 
@@ -77,24 +75,6 @@ def payoff_expressions(model: Model, symbolic_params: bool):
     d = model.defs["payoff"]
     us = [inl.go(d.body, {d.index_vars[0]: c}) for c in model.agents.codes]
     return xs, us
-
-
-def _with_timeout(fn, seconds: float):
-    if threading.current_thread() is not threading.main_thread():
-        return fn()
-
-    def alarm(signum, frame):
-        raise TimeoutError
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return fn()
-    except TimeoutError:
-        return None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _param_values(model: Model) -> dict:
@@ -215,7 +195,7 @@ def solve_continuous(model: Model) -> ContinuousSolution:
     if values and algebraic:  # keep the parameters symbolic to show formulas; interior solutions only
         try:
             xs_s, us_s = payoff_expressions(model, symbolic_params=True)
-            sym_sols = _with_timeout(lambda: sympy.solve([sympy.diff(u, x) for x, u in zip(xs_s, us_s, strict=True)],
+            sym_sols = with_time_limit(lambda: sympy.solve([sympy.diff(u, x) for x, u in zip(xs_s, us_s, strict=True)],
                                                          xs_s, dict=True), TIMEOUT_S) or []
             for s in sym_sols:
                 if set(s) == set(xs_s):
@@ -223,7 +203,7 @@ def solve_continuous(model: Model) -> ContinuousSolution:
                     formulas[point] = tuple(sympy.factor(s[x]) for x in xs_s)
         except (NotApplicable, NotImplementedError, ValueError, TypeError):
             pass
-    cands = _with_timeout(lambda: _foc_candidates(xs, us, bounds), TIMEOUT_S * 2) if algebraic else []
+    cands = with_time_limit(lambda: _foc_candidates(xs, us, bounds), TIMEOUT_S * 2) if algebraic else []
     if cands is None:
         sol.notes.append(f"sympy did not solve the first-order conditions within {TIMEOUT_S * 2:g} s")
         cands = []
@@ -337,7 +317,7 @@ def _stackelberg(xs, us, bounds, leader: int, notes: list) -> ContinuousEquilibr
     """The leader maximises its payoff given the follower's best response (interior FOC, symbolic)."""
     f = 1 - leader
     xl, xf = xs[leader], xs[f]
-    br = _with_timeout(lambda: sympy.solve(sympy.diff(us[f], xf), xf), TIMEOUT_S)
+    br = with_time_limit(lambda: sympy.solve(sympy.diff(us[f], xf), xf), TIMEOUT_S)
     if not br or len(br) != 1:
         notes.append("Stackelberg: the follower's best response has no unique closed form; not solved")
         return None
