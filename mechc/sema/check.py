@@ -213,6 +213,9 @@ class Checker:
             self.register_def(d)
         for name in self.defs:
             self.lower_def(name)
+        if self.mech.kind == "game" and self.agents is not None and not {"payoff", "cost"} & set(self.defs):
+            self.err(self.mech.span, f"game {self.mech.name} defines no payoffs",
+                     "add payoff[i] = ... (or cost[i] = ..., minimised), or a table payoff = [(3, 2) (0, 0); ...]")
         self.check_conventions()
         requirements = self.check_requirements(by[ast.Require])
         measures = self.check_measures(by[ast.Measure])

@@ -289,3 +289,9 @@ def test_solve_sweep(capsys):
     assert rows[0]["price_of_anarchy"] == "16/13" and rows[0]["pure_equilibrium"] == "verified"
     assert main(["solve", "specs/games/braess.mech", "--sweep", "drivres=1:2:1"]) == 2
     assert "unknown parameter 'drivres'" in capsys.readouterr().err
+
+
+def test_game_without_payoffs_is_located():
+    with pytest.raises(mechc.SpecErrors, match="defines no payoffs") as e:
+        mechc.load_text("game G {\n  agents i in {A, B}\n  strategy s[i] in {X, Y}\n}\n", "g.mech")
+    assert e.value.errors[0].span.line == 1
