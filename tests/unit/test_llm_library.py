@@ -50,3 +50,15 @@ def test_every_llm_spec_is_listed_formatted_and_has_a_source_header():
         assert f"`{path.name}`" in table, f"{path.name} is missing from specs/llm/README.md"
         assert format_text(text, str(path)) == text, f"run mechc fmt {path}"
         assert text.startswith("# "), f"{path.name} needs a header comment giving its source"
+
+
+def test_influencers_maximally_exaggerate():
+    # the seed's theorem: pure equilibria exist and almost all influencers report a bound
+    cases = {("-1/5", "1/10", "3/10"): ["-1", "3/10", "1"], ("-1/2", "0", "9/10"): ["-1", "0", "1"],
+             ("1/10", "1/5", "3/10"): ["-1", "3/5", "1"], ("-9/10", "-4/5", "1/2"): ["-1", "-1", "1"]}
+    for (o1, o2, o3), want in cases.items():
+        sol = solve(mechc.load(LLM / "influencer_exaggeration.mech", o1=o1, o2=o2, o3=o3))
+        assert [[str(v) for v in e.profile] for e in sol.equilibria] == [want]
+        (e,) = sol.equilibria
+        assert e.exact and sum(abs(v) != 1 for v in e.profile) <= 1  # at most one interior report
+        assert [p["verdict"] for p in sol.properties] == ["verified"]
