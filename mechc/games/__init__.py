@@ -87,25 +87,17 @@ def pure_equilibria(U: list[np.ndarray], exact: bool) -> np.ndarray:
 
 
 def dominant_strategies(U: list[np.ndarray], exact: bool) -> dict:
+    """Each player's first strictly dominant strategy, else its first weakly dominant one, else None."""
     out = {}
     for a, u in enumerate(U):
-        ua = np.moveaxis(u, a, 0).reshape(u.shape[a], -1)
         found = None
-        for k in range(ua.shape[0]):
-            others = [j for j in range(ua.shape[0]) if j != k]
-            if not others:
-                continue
-            diff = ua[k][None, :] - ua[others]
-            if exact:
-                weak, strict = bool((diff >= 0).all()), bool((diff > 0).all())
-            else:
-                df = diff.astype(float)
-                weak, strict = bool((df >= -1e-9).all()), bool((df > 1e-9).all())
-            if strict:
-                found = (k, "strictly")
-                break
-            if weak and found is None:
-                found = (k, "weakly")
+        if u.shape[a] > 1:
+            for k in range(u.shape[a]):
+                if _domination_failure(u, a, k, True, exact) is None:
+                    found = (k, "strictly")
+                    break
+                if found is None and _domination_failure(u, a, k, False, exact) is None:
+                    found = (k, "weakly")
         out[a] = found
     return out
 
@@ -171,7 +163,8 @@ def solve(model: Model, mixed: bool = True, cross_check: bool = False) -> GameSo
     from . import gambit
     from .nfg import from_model
 
-    sol.normal_form = from_model(model, U, gs, -1 if payoff_name(model) == "cost" else 1)
+    sol.sign = -1 if payoff_name(model) == "cost" else 1
+    sol.normal_form = from_model(model, U, gs, sol.sign)
     if n == 2 and mixed:
         sol.mixed = mixed_equilibria(U[0], U[1])
         sol.notes.extend(sol.mixed.notes)
@@ -188,14 +181,12 @@ def solve(model: Model, mixed: bool = True, cross_check: bool = False) -> GameSo
                 sol.notes.append(f"{len(dropped)} profile(s) from Gambit failed the regret re-check (> 1e-6) and are not shown")
         else:
             sol.notes.append(f"mixed equilibria of {n}-player games need the gambit extra (pip install mechc[gambit])")
-    sol.sign = -1 if payoff_name(model) == "cost" else 1
     sol.welfare = _welfare(U, [tuple(gs[a].labels.index(lab) for a, lab in enumerate(p)) for p, _ in eqs], sol.sign)
     sol.properties = game_properties(model, sol, U, gs)
     leader = model.extra.get("leader")
     if leader is not None:
         A, B = (U[0], U[1]) if leader == 0 else (U[1].T, U[0].T)
-        sol.stackelberg = stackelberg(A, B, exact)
-        sol.stackelberg.leader = leader
+        sol.stackelberg = stackelberg(A, B, exact, leader)
     return sol
 
 
@@ -295,13 +286,14 @@ def _domination_failure(u, a: int, k: int, strict: bool, exact: bool):
     ua = np.moveaxis(u, a, 0)
     rest = ua.shape[1:]
     flat = ua.reshape(ua.shape[0], -1)
+    tol = 0 if exact else 1e-9  # float games: differences within 1e-9 count as ties
     if not exact:
         flat = flat.astype(float)
     for j in range(flat.shape[0]):
         if j == k:
             continue
         diff = flat[k] - flat[j]
-        fail = (diff <= 0) if strict else (diff < 0)
+        fail = (diff <= tol) if strict else (diff < -tol)
         if fail.any():
             pos = np.unravel_index(int(np.argmax(fail)), rest)
             others = [(p, int(o)) for p, o in zip([p for p in range(u.ndim) if p != a], pos, strict=True)]

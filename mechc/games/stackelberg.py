@@ -37,8 +37,10 @@ class StackelbergResult:
     solve_s: float
 
 
-def stackelberg(A: np.ndarray, B: np.ndarray, exact: bool, solver: str = "HIGHS") -> StackelbergResult:
-    """A, B: leader's and follower's payoffs, the leader's strategies on axis 0."""
+def stackelberg(A: np.ndarray, B: np.ndarray, exact: bool, leader: int = 0,
+                solver: str = "HIGHS") -> StackelbergResult:
+    """A, B: leader's and follower's payoffs, the leader's strategies on axis 0; ``leader`` is the
+    leader's player position in the game (for reporting)."""
     import time
 
     import cvxpy as cp
@@ -73,8 +75,8 @@ def stackelberg(A: np.ndarray, B: np.ndarray, exact: bool, solver: str = "HIGHS"
         if _follower_best(B, xr, best_j):
             v = sum((xr[k] * A[k, best_j] for k in range(m)), Fraction(0))
             fv = sum((xr[k] * B[k, best_j] for k in range(m)), Fraction(0))
-            return StackelbergResult(0, pure, tuple(xr), best_j, v, fv, True, n, solve_s)
-    return StackelbergResult(0, pure, tuple(float(v) for v in xs), best_j, float(xs @ Af[:, best_j]),
+            return StackelbergResult(leader, pure, tuple(xr), best_j, v, fv, True, n, solve_s)
+    return StackelbergResult(leader, pure, tuple(float(v) for v in xs), best_j, float(xs @ Af[:, best_j]),
                              float(xs @ Bf[:, best_j]), False, n, solve_s)
 
 
