@@ -354,8 +354,8 @@ def solution_lines(sol: GameSolution | ContinuousSolution) -> list[str]:
         out.append(f"Stackelberg, {sol.players[lead]} leads: pure commitment {L[i]} -> {sol.players[fol]} plays "
                    f"{F[j]}; {word} ({fmt_payoff(sg * lv)}, {fmt_payoff(sg * fv)}) (leader, follower)")
         how = "exact" if st.exact else "float64, tolerance 1e-7"
-        out.append(f"  mixed commitment {_dist(st.x, L)} -> {sol.players[fol]} plays {F[st.response]}; payoffs "
-                   f"({fmt_payoff(st.value)}, {fmt_payoff(st.follower_value)}) ({st.lps} LPs by HiGHS in "
+        out.append(f"  mixed commitment {_dist(st.x, L)} -> {sol.players[fol]} plays {F[st.response]}; {word} "
+                   f"({fmt_payoff(sg * st.value)}, {fmt_payoff(sg * st.follower_value)}) ({st.lps} LPs by HiGHS in "
                    f"{st.solve_s:.3f} s; follower's best response re-checked, {how})")
     w = sol.welfare
     if w:

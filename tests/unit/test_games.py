@@ -295,3 +295,12 @@ def test_game_without_payoffs_is_located():
     with pytest.raises(mechc.SpecErrors, match="defines no payoffs") as e:
         mechc.load_text("game G {\n  agents i in {A, B}\n  strategy s[i] in {X, Y}\n}\n", "g.mech")
     assert e.value.errors[0].span.line == 1
+
+
+def test_stackelberg_of_a_cost_game_is_shown_in_costs():
+    text = (ROOT / "specs" / "games" / "commitment.mech").read_text().replace(
+        "payoff = [(2, 1) (4, 0);", "cost = [(-2, -1) (-4, 0);").replace("(1, 0) (3, 1)]", "(-1, 0) (-3, -1)]")
+    from mechc.games import solution_lines
+
+    lines = solution_lines(solve(mechc.load_text(text, "c.mech")))
+    assert any("mixed commitment 1/2 Up + 1/2 Down -> Follower plays Right; costs (-7/2, -1/2)" in ln for ln in lines)
