@@ -299,6 +299,13 @@ class Leader(Item):
 
 
 @dataclass(frozen=True)
+class Moves(Item):
+    """`moves A then B then C`: a sequential game of perfect information, in this order."""
+
+    players: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Implement(Item):
     action: str
 

@@ -167,6 +167,9 @@ class Formatter:
     def _f_Leader(self, ld: ast.Leader) -> str:
         return f"leader {ld.player}"
 
+    def _f_Moves(self, mv: ast.Moves) -> str:
+        return "moves " + " then ".join(mv.players)
+
     def table(self, name: str, t: ast.Table) -> str:
         """One table row per line, cells aligned in columns."""
         cells = [["(" + ", ".join(self.expr(x) for x in c) + ")" for c in row] for row in t.rows]

@@ -103,6 +103,9 @@ class _ToAst(Transformer):
     def leader(self, meta, ch):
         return ast.Leader(str(ch[0]), span=self._span(meta))
 
+    def moves(self, meta, ch):
+        return ast.Moves(tuple(str(c) for c in ch), span=self._span(meta))
+
     def implement(self, meta, ch):
         return ast.Implement(str(ch[0]), span=self._span(meta))
 

@@ -21,9 +21,11 @@ from ..model.evaluate import Evaluation
 from ..model.model import Model, _fmt
 from .continuous import ContinuousSolution, solve_continuous
 from .mixed import MixedResult, mixed_equilibria
+from .sequential import ENUM_LIMIT, SequentialResult, backward_induction
 from .stackelberg import StackelbergResult, stackelberg
 
 EXACT_LIMIT = 200_000
+TEXT_LIMIT = 12  # pure equilibria listed in the text report (JSON lists all)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class GameSolution:
     welfare: dict | None = None  # price of anarchy / stability over pure equilibria
     mixed_n: list | None = None  # n-player mixed equilibria from Gambit: (profile, regret)
     normal_form: object = None  # the payoff arrays as a NormalForm (for .nfg output and Gambit)
+    sequential: SequentialResult | None = None  # 'moves A then B': subgame-perfect equilibria
 
 
 def payoff_arrays(model: Model, exact: bool | None = None):
@@ -53,9 +56,10 @@ def payoff_arrays(model: Model, exact: bool | None = None):
     gs = grids(model, None)
     T = [g.size for g in gs]
     P = math.prod(T)
-    exact = P * len(T) <= EXACT_LIMIT if exact is None else exact
+    if exact is None:  # log/exp/sqrt payoffs are floats whatever the strategies: never call them exact
+        exact = P * len(T) <= EXACT_LIMIT and not model.transcendental
     idx = np.unravel_index(np.arange(P), T)
-    tables = [g.values for g in gs]
+    tables = [g.exact if exact else g.values for g in gs]  # exact: Fractions (symbols stay int codes)
     ev = Evaluation(model, tables, list(idx), exact=exact)
     U = [np.broadcast_to(ev.ref(name, (c,)), (P,)).reshape(T) for c in model.agents.codes]
     if name == "cost":
@@ -182,6 +186,9 @@ def solve(model: Model, mixed: bool = True, cross_check: bool = False) -> GameSo
         else:
             sol.notes.append(f"mixed equilibria of {n}-player games need the gambit extra (pip install mechc[gambit])")
     sol.welfare = _welfare(U, [tuple(gs[a].labels.index(lab) for a, lab in enumerate(p)) for p, _ in eqs], sol.sign)
+    order = model.extra.get("moves")
+    if order is not None:
+        sol.sequential = backward_induction(U, order, exact)
     sol.properties = game_properties(model, sol, U, gs)
     leader = model.extra.get("leader")
     if leader is not None:
@@ -271,6 +278,8 @@ def game_properties(model: Model, sol: GameSolution, U, gs) -> list[dict]:
                     break
             if bad is None:
                 detail = f"{'strictly ' if strict else ''}dominant over all {sol.profiles:,} profiles (exact)"
+        elif req.name == "subgame_perfect":
+            verdict, detail = _subgame_perfect_verdict(sol, tuple(gs[a].labels.index(lab) for a, lab in enumerate(req.args)))
         elif req.name == "pure_equilibrium":
             if sol.equilibria:
                 detail = f"e.g. ({', '.join(sol.equilibria[0][0])})"
@@ -279,6 +288,24 @@ def game_properties(model: Model, sol: GameSolution, U, gs) -> list[dict]:
         out.append({"label": req.label, "verdict": verdict, "detail": detail,
                     "line": req.span.line if req.span else None})
     return out
+
+
+def _subgame_perfect_verdict(sol: GameSolution, prof: tuple[int, ...]) -> tuple[str, str]:
+    """Is this outcome (one move per player) reached by some subgame-perfect equilibrium?"""
+    sq = sol.sequential
+    how = "exact" if sq.exact else "float64, tolerance 1e-9"
+    if sq.outcomes is None:
+        return "unknown", (f"ties at {sq.tie_nodes:,} nodes and {sq.nodes:,} nodes in the tree (more than "
+                           f"{ENUM_LIMIT:,}): subgame-perfect outcomes were not enumerated")
+    if prof in sq.outcomes:
+        return "verified", f"reached by a subgame-perfect equilibrium (backward induction over {sq.nodes:,} nodes, {how})"
+    shown = "; ".join(_path(sol, p) for p in sq.outcomes[:3])
+    return "violated", f"not a subgame-perfect outcome; the subgame-perfect outcome{'s are' if len(sq.outcomes) > 1 else ' is'} {shown}"
+
+
+def _path(sol: GameSolution, prof: tuple[int, ...]) -> str:
+    """An outcome in move order: 'Owner: 3/10 -> Tuner: Accept'."""
+    return " -> ".join(f"{sol.players[p]}: {sol.strategies[p][prof[p]]}" for p in sol.sequential.order)
 
 
 def _domination_failure(u, a: int, k: int, strict: bool, exact: bool):
@@ -316,11 +343,17 @@ def solution_lines(sol: GameSolution | ContinuousSolution) -> list[str]:
     out = []
     sg = sol.sign
     word = "costs" if sg < 0 else "payoffs"
+    if sol.sequential is not None:
+        out += _sequential_lines(sol, word)
+    simultaneous = " of the simultaneous-move game" if sol.sequential is not None else ""
     if sol.equilibria:
-        out.append(f"pure Nash equilibria ({len(sol.equilibria)}), each re-verified: no player gains by deviating")
-        out += [f"  ({', '.join(p)}) with {word} ({', '.join(fmt_payoff(sg * v) for v in pay)})" for p, pay in sol.equilibria]
+        out.append(f"pure Nash equilibria{simultaneous} ({len(sol.equilibria)}), each re-verified: no player gains by deviating")
+        shown = sol.equilibria if len(sol.equilibria) <= TEXT_LIMIT else sol.equilibria[:TEXT_LIMIT - 2]
+        out += [f"  ({', '.join(p)}) with {word} ({', '.join(fmt_payoff(sg * v) for v in pay)})" for p, pay in shown]
+        if len(shown) < len(sol.equilibria):
+            out.append(f"  ... and {len(sol.equilibria) - len(shown):,} more (--format json lists them all)")
     else:
-        out.append("no pure Nash equilibrium")
+        out.append(f"no pure Nash equilibrium{simultaneous}")
     mx = sol.mixed
     if mx is not None:
         how = "exact rationals" if mx.exact else "float64, tolerance 1e-7"
@@ -371,6 +404,43 @@ def solution_lines(sol: GameSolution | ContinuousSolution) -> list[str]:
     out += property_lines(sol.properties)
     out += [f"note: {n}" for n in sol.notes]
     return out
+
+
+def _sequential_lines(sol: GameSolution, word: str) -> list[str]:
+    sq = sol.sequential
+    sg = sol.sign
+    how = "exact" if sq.exact else "float64, tolerance 1e-9"
+    order = " then ".join(sol.players[p] for p in sq.order)
+    out = [f"sequential play ({order}, each seeing the earlier moves): backward induction over "
+           f"{sq.nodes:,} decision nodes, {how}"]
+
+    def pays(v) -> str:
+        return f"{word} ({', '.join(fmt_payoff(sg * x) for x in v)})"
+
+    if sq.tie_nodes == 0:
+        out.append(f"  unique subgame-perfect equilibrium: {_path(sol, sq.path)} with {pays(sq.payoffs)}")
+    elif sq.outcomes is not None:
+        out.append(f"  subgame-perfect outcomes ({len(sq.outcomes)}; a mover is indifferent at {_nodes(sq.tie_nodes)}):")
+        out += [f"    {_path(sol, p)} with {pays(v)}" for p, v in zip(sq.outcomes, sq.outcome_payoffs, strict=True)]
+    else:
+        out.append(f"  a mover is indifferent at {_nodes(sq.tie_nodes)} (too many to enumerate every subgame-perfect "
+                   f"outcome); ties to the first listed move: {_path(sol, sq.path)} with {pays(sq.payoffs)}")
+    if sq.responses is not None:
+        first, second = sq.order
+        L, F = sol.strategies[first], sol.strategies[second]
+        runs: list[list] = []  # [first index, last index, responses]
+        for i, r in enumerate(sq.responses):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        parts = [(L[a] if a == b else f"{L[a]} to {L[b]}") + " -> " + " or ".join(F[j] for j in r) for a, b, r in runs]
+        out.append(f"  {sol.players[second]}'s best replies: " + "; ".join(parts))
+    return out
+
+
+def _nodes(k: int) -> str:
+    return f"{k:,} node" + ("" if k == 1 else "s")
 
 
 def _ratio(v) -> str:
@@ -463,6 +533,16 @@ def solution_json(model: Model, sol: GameSolution | ContinuousSolution) -> dict:
                             "payoffs": dict(zip(P, map(_num, e.payoffs), strict=True))} for e in mx.equilibria],
             "components": [{"x": [list(map(_num, mx.xs[k])) for k in xi], "y": [list(map(_num, mx.ys[k])) for k in yi]}
                            for xi, yi in mx.components]}
+    if sol.sequential is not None:
+        sq = sol.sequential
+        out["sequential"] = {
+            "order": [P[p] for p in sq.order], "exact": sq.exact, "nodes": sq.nodes, "tie_nodes": sq.tie_nodes,
+            "backward_induction": {"profile": dict(zip(P, (sol.strategies[a][k] for a, k in enumerate(sq.path)), strict=True)),
+                                   "payoffs": dict(zip(P, (_num(sol.sign * v) for v in sq.payoffs), strict=True))},
+            "subgame_perfect_outcomes": None if sq.outcomes is None else [
+                {"profile": dict(zip(P, (sol.strategies[a][k] for a, k in enumerate(o)), strict=True)),
+                 "payoffs": dict(zip(P, (_num(sol.sign * v) for v in pay), strict=True))}
+                for o, pay in zip(sq.outcomes, sq.outcome_payoffs, strict=True)]}
     if sol.stackelberg is not None:
         st = sol.stackelberg
         lead, fol = st.leader, 1 - st.leader

@@ -50,7 +50,7 @@ AGGREGATES = {"sum", "prod", "min", "max", "argmax", "argmin", "count", "any", "
 KEYWORDS = {"mechanism", "param", "agents", "set", "type", "report", "of", "outcomes", "require", "measure",
             "expect", "feasible", "if", "then", "else", "and", "or", "not", "in", "where", "default", "true",
             "false", "none", "assignments", "int", "real", "bool", "design", "contract", "game", "decide",
-            "subject", "to", "maximize", "minimize", "implement", "strategy", "leader"}
+            "subject", "to", "maximize", "minimize", "implement", "strategy", "leader", "moves"}
 RESERVED = set(BUILTIN_FUNCS) | AGGREGATES
 DISTS = {"uniform": 0, "exponential": 1, "normal": 2}
 
@@ -66,7 +66,8 @@ BUILTIN_METRICS = {"max_regret", "expected_regret", "ic_violation_fraction"}
 PROPERTY_ALIASES = {"strategyproof": "dsic", "ir": "ex_post_ir", "ic": "dsic"}
 # game blocks: property -> (allowed argument counts, e.g. n for one strategy per player)
 GAME_PROPERTIES = {"nash": "one strategy per player", "dominant": "(strategy) or (player, strategy)",
-                   "strictly_dominant": "(strategy) or (player, strategy)", "pure_equilibrium": "no arguments"}
+                   "strictly_dominant": "(strategy) or (player, strategy)", "pure_equilibrium": "no arguments",
+                   "subgame_perfect": "one strategy per player (needs 'moves')"}
 
 
 class _Err(Exception):
@@ -181,7 +182,7 @@ class Checker:
         by = {k: [it for it in items if isinstance(it, k)] for k in (
             ast.Param, ast.SetDecl, ast.Agents, ast.TypeDecl, ast.Report, ast.Outcomes,
             ast.Definition, ast.Require, ast.Measure, ast.Feasible, ast.Decide, ast.Objective, ast.Implement,
-            ast.Strategy, ast.Leader)}
+            ast.Strategy, ast.Leader, ast.Moves)}
         for p in by[ast.Param]:
             self.check_param(p)
         unknown = sorted(set(self.overrides) - set(self.params))
@@ -221,6 +222,7 @@ class Checker:
         measures = self.check_measures(by[ast.Measure])
         implement = self.check_implement(by[ast.Implement])
         leader = self.check_leader(by[ast.Leader])
+        moves = self.check_moves(by[ast.Moves], leader)
         objective = self.check_objective(by[ast.Objective], implement)
         constraints = self.check_constraints(by[ast.Feasible])
         self.check_purity(constraints)
@@ -239,7 +241,7 @@ class Checker:
             utility=utility, utility_var=uvar, requirements=tuple(requirements), measures=tuple(measures),
             constraints=tuple(constraints), outcomes=self.outcomes, welfare=welfare,
             transcendental=self.transcendental, span=self.mech.span,
-            extra={"spans": self.spans, "implement": implement, "leader": leader},
+            extra={"spans": self.spans, "implement": implement, "leader": leader, "moves": moves},
             set_defs=self.set_defs, generic_space=self.generic_space,
         )
 
@@ -676,6 +678,45 @@ class Checker:
             self.err(ld.span, f"a Stackelberg game has two players, this one has {len(self.agents.elements)}")
             return None
         return self.agents.elements.index(key)
+
+    def check_moves(self, decls: list[ast.Moves], leader) -> tuple[int, ...] | None:
+        """`moves A then B ...`: every player once, in the order they move (each sees the earlier
+        moves); solved by backward induction. Returns the player positions in move order."""
+        if not decls:
+            return None
+        mv = decls[0]
+        if self.mech.kind != "game":
+            self.err(mv.span, "'moves' belongs in a game block")
+            return None
+        for extra in decls[1:]:
+            self.err(extra.span, "a second 'moves' declaration", "list every player once: moves A then B then C")
+        if leader is not None:
+            self.err(mv.span, "a game declares 'leader' or 'moves', not both",
+                     "'leader Row' is the two-player case with mixed commitment too; 'moves' orders any number of players")
+            return None
+        if self.agents is None:
+            return None
+        labels = list(map(str, self.agents.elements))
+        order = []
+        for p in mv.players:
+            if p not in labels:
+                self.err(mv.span, f"'{p}' is not a player", did_you_mean(p, labels))
+                return None
+            if labels.index(p) in order:
+                self.err(mv.span, f"'{p}' moves twice", "each player moves once; give a second move to a "
+                         "second player with the same payoff (the agent form of the game)")
+                return None
+            order.append(labels.index(p))
+        if len(order) != len(labels):
+            missing = [lab for k, lab in enumerate(labels) if k not in order]
+            self.err(mv.span, f"'moves' leaves out {', '.join(missing)}", "list every player once")
+            return None
+        if any(t.continuous for t in self.type_spaces or ()):
+            self.err(mv.span, "'moves' needs finite strategy sets (backward induction over the game tree)",
+                     "put the strategies on a grid, e.g. 'strategy q[i] in {0, 1/4, 1/2}'; a continuous two-player "
+                     "game can declare 'leader' instead")
+            return None
+        return tuple(order)
 
     def check_report(self, decls: list[ast.Report]) -> None:
         if not decls and self.mech.kind == "contract":
@@ -1271,9 +1312,13 @@ class Checker:
                 except _Err:
                     continue
                 n = len(players)
-                if p.name == "nash":
+                if p.name in ("nash", "subgame_perfect"):
                     if len(labels) != n:
-                        self.err(p.span, f"nash takes one strategy per player ({n}), got {len(labels)}")
+                        self.err(p.span, f"{p.name} takes one strategy per player ({n}), got {len(labels)}")
+                        continue
+                    if p.name == "subgame_perfect" and not any(isinstance(it, ast.Moves) for it in self.mech.items):
+                        self.err(p.span, "subgame_perfect needs a sequential game",
+                                 "declare the order of play, e.g. 'moves " + " then ".join(players) + "'")
                         continue
                     for k, (lab, a) in enumerate(zip(labels, p.args, strict=True)):
                         if spaces and not spaces[k].continuous and lab not in spaces[k].labels:
