@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("file", help="the .mech spec with a design block")
     d.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     d.add_argument("--grid", type=_grid, default=None, metavar="K", help="grid for real intervals")
+    d.add_argument("--mechanism", default=None, help="which block of a multi-block file")
     d.add_argument("--solver", default="HIGHS", help="cvxpy solver (default HIGHS)")
     d.add_argument("--format", choices=("text", "json"), default="text")
     d.add_argument("-o", "--output", default=None, metavar="DIR",
@@ -169,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     so = sub.add_parser("solve", help="equilibria of a game block (pure Nash, dominant strategies)")
     so.add_argument("file", help="the .mech spec with a game block")
     so.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
+    so.add_argument("--mechanism", default=None, help="which block of a multi-block file")
     so.add_argument("--format", choices=("text", "json"), default="text")
     so.add_argument("--cross-check", action="store_true",
                     help="compare the mixed equilibria with Gambit's (needs pip install mechc[gambit])")
@@ -178,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     cv = sub.add_parser("convert", help="convert a game between .mech and Gambit's .nfg (by the file extensions)")
     cv.add_argument("input", help="a .mech game spec or a .nfg file")
     cv.add_argument("output", help="the .nfg or .mech file to write ('-' for stdout, as the other format)")
+    cv.add_argument("--mechanism", default=None, help="which block of a multi-block file")
     cv.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     pl = sub.add_parser("plot", help="draw rules, utilities and regret (and measures over a sweep)")
     pl.add_argument("file", help="the .mech spec")
@@ -188,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--average", action="store_true",
                     help="average over the others' reports under their prior instead of fixing them")
     pl.add_argument("--grid", type=_grid, default=101, metavar="K", help="points along the own report (default 101)")
+    pl.add_argument("--mechanism", default=None, help="which block of a multi-block file")
     pl.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     pl.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP", help="also plot measures against a parameter")
     sub.add_parser("completion", help="print a bash completion script: eval \"$(mechc completion)\"")
@@ -295,7 +299,7 @@ def _design(args) -> int:
         return EXIT_INVALID
     sources = {args.file: text}
     try:
-        model = load_text(text, args.file, dict(args.param))
+        model = load_text(text, args.file, dict(args.param), args.mechanism)
         if model.kind == "contract":
             return _contract(args, model)
         result = solve_design(model, args.grid, args.solver.upper())
@@ -360,14 +364,14 @@ def _contract(args, model) -> int:
 
     if args.format == "json":
         out = {"spec": args.file, "name": model.name, "status": r.status, "objective": r.objective,
-               "objective_exact": r.objective_exact, "implement": r.target,
+               "objective_exact": r.objective_exact, "implement": r.target, "variables": r.decisions,
                "decisions": {f"{n}[{k}]": float(v) for (n, k), v in r.wages.items()},
                "values": {k: float(v) for k, v in r.values.items()}, "checks": r.checks, "rows": r.rows}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return EXIT_OK if ok else 1
     what = r.target if model.extra["implement"][0] != "*" else f"the best of {model.extra['implement'][2].name}: {r.target}"
     print(f"{model.name} ({args.file}): implement {what}, {model.objective[0]} the objective")
-    print(f"  LP: {len(r.wages) or '?'} decisions, rows {', '.join(f'{k}: {v}' for k, v in r.rows.items())}; "
+    print(f"  LP: {r.decisions} decisions, rows {', '.join(f'{k}: {v}' for k, v in r.rows.items())}; "
           f"solved in {r.solve_s:.3f} s: {r.status}")
     if not ok:
         print(f"  no contract implements {r.target}: the program is {r.status}")
@@ -404,7 +408,7 @@ def _convert(args) -> int:
         if args.input.endswith(".nfg"):
             out = _game_text(args.input, text)
         else:
-            model = load_text(text, args.input, dict(args.param))
+            model = load_text(text, args.input, dict(args.param), args.mechanism)
             if model.kind != "game":
                 raise MechError(f"{args.input} holds {model.kind} {model.name}, not a game")
             if any(ts.continuous for ts in model.type_spaces):
@@ -435,7 +439,7 @@ def _solve(args) -> int:
         sources[args.file] = text
         if args.sweep:
             return _solve_sweep(args, text)
-        model = load_text(text, args.file, dict(args.param))
+        model = load_text(text, args.file, dict(args.param), args.mechanism)
         sol = solve(model, cross_check=args.cross_check)
     except (SpecErrors, EvalError, MechError) as e:
         return _failure(e, sources)
@@ -469,7 +473,7 @@ def _solve_sweep(args, text: str) -> int:
     name, values = _sweep_values(args.sweep)
     rows, worst = [], EXIT_OK
     for v in values:
-        model = load_text(text, args.file, {**dict(args.param), name: _fmt_value(v)})
+        model = load_text(text, args.file, {**dict(args.param), name: _fmt_value(v)}, args.mechanism)
         sol = solve(model)
         row = {name: _fmt_value(v)}
         if isinstance(sol, ContinuousSolution):
@@ -504,7 +508,7 @@ def _plot(args) -> int:
         return EXIT_INVALID
     sources = {args.file: text}
     try:
-        model = load_text(text, args.file, dict(args.param))
+        model = load_text(text, args.file, dict(args.param), args.mechanism)
         labels = [model.agent_label(k) for k in range(model.n_agents)]
         if args.agent is not None and args.agent not in labels:
             raise SpecError(None, f"--agent {args.agent}: no such agent; the agents are {', '.join(labels)}")
@@ -516,7 +520,7 @@ def _plot(args) -> int:
             series: dict = {}
             agent = labels.index(args.agent) if args.agent else 0
             for v in values:
-                m_v = load_text(text, args.file, {**dict(args.param), name: _fmt_value(v)})
+                m_v = load_text(text, args.file, {**dict(args.param), name: _fmt_value(v)}, args.mechanism)
                 rep = check_model(m_v, Options())
                 for k, m in rep.metrics.items():
                     series.setdefault(k, []).append(m.value)

@@ -38,7 +38,9 @@ def select(keys, combos, values):
     Numbers are NaN where the keys match no combination. Returns (value, mask of unmatched)."""
     out, hit = None, None
     for combo, v in zip(combos, values, strict=True):
-        m = np.logical_and.reduce([np.asarray(key) == c for key, c in zip(keys, combo, strict=True)])
+        m = True  # keys may mix arrays and scalars (x[b[i], A]): combine them by broadcasting
+        for key, c in zip(keys, combo, strict=True):
+            m = np.logical_and(m, np.asarray(key) == c)
         hit = m if hit is None else hit | m
         out = v if out is None else np.where(m, v, out)
     if np.asarray(out).dtype.kind in "fO":
@@ -107,7 +109,8 @@ def aggregate(op, masks, bodies, codes, has_where, default=None, exact=False):
             tol = TIE_RTOL * np.maximum(1.0, np.abs(np.where(np.isfinite(best), best, 0.0)))
             cand = sel & (np.abs(filled - best) <= tol)
         first = np.argmax(cand, axis=0)
-        out = np.array(codes, dtype=np.int64)[first]
+        elems = np.array(codes)  # number-set elements may be fractions: keep them as they are
+        out = np.asarray((elems.astype(np.int64) if elems.dtype.kind in "iub" else elems)[first])
         if np.any(empty):
             if default is None:
                 raise EmptyAggregate(f"{op} over an empty set (the 'where' filter selects nothing)")

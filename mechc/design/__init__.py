@@ -26,6 +26,7 @@ from ..errors import EvalError, MechError, ResourceLimit
 from ..model.evaluate import Evaluation
 from ..model.model import Measure, Model, Requirement, _fmt
 from ..report import Report
+from ..solver_output import quiet_solver_output
 
 SUPPORTED = ("dsic", "eps_dsic", "bic", "eps_bic", "ex_post_ir", "interim_ir", "weak_budget_balance",
              "strong_budget_balance", "no_positive_transfers", "feasible")
@@ -354,7 +355,8 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
         # dual simplex on large incentive-constraint systems (bench/bench_design.py)
         opts["highs_options"] = {"solver": "ipm"}
     try:
-        prob.solve(solver=solver, **opts)
+        with quiet_solver_output():
+            prob.solve(solver=solver, **opts)
     except cp.error.SolverError as e:
         raise DesignError(f"solver {solver} failed: {e}") from None
     solve_s = time.perf_counter() - t1
@@ -528,6 +530,7 @@ class ContractResult:
     solve_s: float
     notes: list = field(default_factory=list)
     target: str = ""
+    decisions: int = 0  # size of the linear program (decision variables), also when it is infeasible
 
 
 def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
@@ -593,12 +596,31 @@ def _solve_contract_for(model: Model, target_label: str, target, solver: str) ->
         rows_a.append(-u_t)
         rhs.append(u_t0)
         families["ir"] = 1
+    # `feasible` lines: linear (in)equalities on the decisions, enforced in every contract (the
+    # block has no reading in which they could be optional) and re-checked exactly below
+    rows_eq, rhs_eq = [], []
+    for c in model.constraints:
+        e = c.expr
+        if not isinstance(e, sympy.core.relational.Relational) or isinstance(e, sympy.Ne):
+            raise DesignError(f"the feasibility constraint at line {c.span.line} must be one comparison "
+                              "(<=, >=, ==) in a contract")
+        f0, f = affine(lambda ev, diff=e.lhs - e.rhs: ev.eval(diff, {}))
+        if isinstance(e, sympy.Eq):
+            rows_eq.append(f)  # f0 + f x == 0
+            rhs_eq.append(-f0)
+        else:
+            sign = 1.0 if isinstance(e, sympy.LessThan | sympy.StrictLessThan) else -1.0
+            rows_a.append(sign * f)  # sign * (f0 + f x) <= 0
+            rhs.append(-sign * f0)
+        families[f"feasible (line {c.span.line})"] = 1
     sense, expr, _ = model.objective
     from ..model.nodes import Aggregate, IndexVar
 
     bind = {IndexVar("implemented"): target}
     x = cp.Variable(m)
     cons = [np.array(rows_a) @ x <= np.array(rhs)] if rows_a else []
+    if rows_eq:
+        cons.append(np.array(rows_eq) @ x == np.array(rhs_eq))
 
     if isinstance(expr, Aggregate) and expr.op == "max" and sense == "minimize" and expr.where is sympy.true \
             and len(expr.vars) == 1:
@@ -623,10 +645,15 @@ def _solve_contract_for(model: Model, target_label: str, target, solver: str) ->
         cons.append(x[np.flatnonzero(np.isfinite(hi))] <= hi[np.isfinite(hi)])
     prob = cp.Problem((cp.Maximize if sense == "maximize" else cp.Minimize)(objective_term), cons)
     t = time.perf_counter()
-    prob.solve(solver=solver)
+    try:
+        with quiet_solver_output():
+            prob.solve(solver=solver)
+    except cp.error.SolverError as e:
+        raise DesignError(f"solver {solver} failed: {e}") from None
     solve_s = time.perf_counter() - t
     if prob.status not in ("optimal", "optimal_inaccurate"):
-        return ContractResult(prob.status, None, None, {}, {}, {}, families, solve_s, target=target_label)
+        return ContractResult(prob.status, None, None, {}, {}, {}, families, solve_s, target=target_label,
+                              decisions=m)
     # snap to rationals, re-check every constraint exactly, keep the feasible snap whose objective
     # is closest to the solver's optimum (small denominators first on ties)
     best = None
@@ -638,6 +665,8 @@ def _solve_contract_for(model: Model, target_label: str, target, solver: str) ->
                   for a in actions.codes if a != target}
         if wants_ir:
             checks["ir"] = bool(u_target >= 0)
+        for c in model.constraints:
+            checks[f"feasible (line {c.span.line})"] = bool(ev.eval(c.expr, {}))
         checks["bounds"] = all((lo[k] == -np.inf or v >= lo[k]) and (hi[k] == np.inf or v <= hi[k])
                                for k, v in enumerate(vals))
         if all(checks.values()):
@@ -652,4 +681,4 @@ def _solve_contract_for(model: Model, target_label: str, target, solver: str) ->
     wages = {(n, model.defs[n].index_sets[0].label(code)): v for (n, code), v in zip(decisions, vals, strict=True)}
     values = {n: ev.ref(n, ()) for n, d in model.defs.items() if d.body is not None and not d.index_sets}
     return ContractResult(prob.status, float(obj), _fmt(obj) if isinstance(obj, Fraction) else None, wages,
-                          values, checks, families, solve_s, target=target_label)
+                          values, checks, families, solve_s, target=target_label, decisions=m)

@@ -21,6 +21,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..solver_output import quiet_solver_output
+
 TOL = 1e-7
 
 
@@ -65,7 +67,8 @@ def stackelberg(A: np.ndarray, B: np.ndarray, exact: bool, leader: int = 0,
     for j in range(n):
         c.value = Af[:, j]
         D.value = Bf[:, [j]] - Bf
-        prob.solve(solver=solver)
+        with quiet_solver_output():
+            prob.solve(solver=solver)
         if prob.status in ("optimal", "optimal_inaccurate") and prob.value > best_val + TOL:
             best_val, best_x, best_j = prob.value, np.clip(x.value, 0, None), j
     solve_s = time.perf_counter() - t

@@ -78,9 +78,29 @@ class Evaluation:
             span = self.model.extra.get("spans", {}).get(node)
             self.undefined.setdefault(span, why)
 
+    def elem(self, fs: FiniteSet, code):
+        """The value an index variable takes for the element ``code`` of ``fs``. Elements of a number
+        set are numbers of this evaluation's arithmetic: Fractions when exact, else the literals the
+        generated code uses (int when integral, float otherwise); other codes are used as they are."""
+        if fs.kind != "num":
+            return code
+        if self.exact:
+            return Fraction(code)
+        return int(code) if code.denominator == 1 else float(code)
+
+    def code_of(self, fs: FiniteSet, value):
+        """The element code of ``fs`` an evaluated scalar index ``value`` denotes (the inverse of elem)."""
+        if fs.kind != "num":
+            return int(value)
+        for c in fs.codes:
+            if self.elem(fs, c) == value:
+                return c
+        return value  # matches no element: ref() reports the index as out of range
+
     def set_codes(self, s) -> tuple:
         if isinstance(s, NamedSet):
-            return self.model.sets[s.name].codes
+            fs = self.model.sets[s.name]
+            return tuple(self.elem(fs, c) for c in fs.codes) if fs.kind == "num" else fs.codes
         if isinstance(s, RangeSet):
             lo, hi = (int(self.eval(b, {})) for b in s.args)
             return tuple(range(lo, hi + 1))
@@ -272,12 +292,13 @@ class Evaluation:
 
     def _ev_DefRef(self, e, env):
         name = e.name
+        d = self.model.defs[name]
         idx = [self.eval(a, env) for a in e.index]
         if all(_is_scalar(i) for i in idx):
-            return self.ref(name, tuple(int(i) for i in idx))
-        d = self.model.defs[name]
+            return self.ref(name, tuple(self.code_of(s, i) for s, i in zip(d.index_sets, idx, strict=True)))
         combos = list(itertools.product(*(s.codes for s in d.index_sets)))
-        out, missing = runtime.select(idx, combos, [self.ref(name, tuple(int(c) for c in combo)) for combo in combos])
+        keys = [tuple(self.elem(s, c) for s, c in zip(d.index_sets, combo, strict=True)) for combo in combos]
+        out, missing = runtime.select(idx, keys, [self.ref(name, combo) for combo in combos])
         if np.asarray(out).dtype.kind in "fO":
             self.note_undefined(e, missing, "index out of range")
         return out
@@ -299,7 +320,8 @@ class Evaluation:
             val = np.asarray(table, dtype=object if self.exact else float)[tuple(np.asarray(r) for r in self.reports)]
             self.cache[key] = val
             return val
-        val = self.eval(d.body, dict(zip(d.index_vars, codes, strict=True)))
+        env = {v: self.elem(s, c) for v, s, c in zip(d.index_vars, d.index_sets, codes, strict=True)}
+        val = self.eval(d.body, env)
         self.cache[key] = val
         return val
 

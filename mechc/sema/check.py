@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import sympy
 from sympy.core.symbol import Str
+from sympy.functions.elementary.piecewise import ExprCondPair
 
 from .. import ast, runtime
 from ..errors import ErrorSink, Span, did_you_mean
@@ -94,6 +95,46 @@ class DefInfo:
     deps: frozenset = frozenset()
     type_read: Span | None = None
     bounds: tuple | None = None  # a decision variable: (lo, hi)
+
+
+def _piecewise(*pairs) -> sympy.Basic:
+    """``Piecewise((expr, cond), ...)`` that keeps each condition as written.
+
+    sympy rewrites a condition containing an if-expression (``(if c then A else B) == A``, a
+    function call that inlines one, a count written as a sum of ifs) with piecewise_fold into an
+    ``ITE``, a node no back end evaluates, and the fold lifts ifs out of aggregates whose bound
+    variables their conditions mention. Such pairs are built directly instead; the others take the
+    ordinary constructor (and its simplifications)."""
+    pairs = [(sympy.sympify(x), sympy.sympify(c)) for x, c in pairs]
+    if not any(isinstance(c, sympy.Basic) and c.has(sympy.Piecewise) for _, c in pairs):
+        return sympy.Piecewise(*pairs)
+    kept = []
+    for x, c in pairs:
+        if c is sympy.false:
+            continue
+        kept.append(sympy.Tuple.__new__(ExprCondPair, x, c))
+        if c is sympy.true:
+            break
+    if kept[0].cond is sympy.true:
+        return kept[0].expr
+    return sympy.Basic.__new__(sympy.Piecewise, *kept)
+
+
+def _substitute(e: sympy.Basic, mapping: dict) -> sympy.Basic:
+    """``e.xreplace(mapping)`` that rebuilds if-expressions with _piecewise (xreplace would refold
+    their conditions). The mapping's keys are fresh symbols, so nothing bound is captured."""
+    if e in mapping:
+        return mapping[e]
+    if not e.args:
+        return e
+    args = [_substitute(a, mapping) for a in e.args]
+    if all(x is y for x, y in zip(args, e.args, strict=True)):
+        return e
+    if isinstance(e, sympy.Piecewise):
+        return _piecewise(*((p.args[0], p.args[1]) for p in args))
+    if isinstance(e, ExprCondPair):
+        return sympy.Tuple.__new__(ExprCondPair, *args)  # rebuilt as a whole by the Piecewise above
+    return e.func(*args)
 
 
 def _count(k: int, word: str) -> str:
@@ -1044,7 +1085,7 @@ class Checker:
                       for k, (a, (_, fs)) in enumerate(zip(e.index + e.args, info.index + info.params, strict=True))]
             if d.body is None:
                 raise _Err
-            return d.vtype, d.body.xreplace(dict(zip(d.index_syms + d.param_syms, actual, strict=True)))
+            return d.vtype, _substitute(d.body, dict(zip(d.index_syms + d.param_syms, actual, strict=True)))
         if n in AGGREGATES and n not in BUILTIN_FUNCS:
             self.fail(e.span, f"{n}(...) needs a binder", f"write {n}(j in SET, ...)")
         if n not in BUILTIN_FUNCS:
@@ -1232,7 +1273,7 @@ class Checker:
             self.fail(e.span, f"the branches of this if have different types: {ta} and {tb}")
         if t == BOOL:
             return t, sympy.Or(sympy.And(c, a), sympy.And(sympy.Not(c), b))
-        return t, sympy.Piecewise((a, c), (b, True))
+        return t, _piecewise((a, c), (b, True))
 
     # ------------------------------------------------------------------ conventions and properties
     def check_conventions(self) -> None:
@@ -1291,6 +1332,11 @@ class Checker:
                 missing = self.missing(needs)
                 if missing:
                     self.err(p.span, f"{name} cannot be checked: {missing}")
+                    continue
+                if self.mech.kind == "contract" and name not in ("ex_post_ir", "feasible"):
+                    self.err(p.span, f"{name} is not a contract constraint (the agent reports nothing)",
+                             "a contract takes 'ir' (participation) and its 'feasible' lines; incentive "
+                             "compatibility is the 'implement' action's")
                     continue
                 out.append(req)
         return out
@@ -1413,7 +1459,17 @@ class Checker:
                          f"use the reports '{self.report_name}'")
             for dep in sorted(self._deps):
                 self._purity_error(dep, "a feasibility constraint")
+            if self.mech.kind in ("design", "contract") and (
+                    not isinstance(s, sympy.core.relational.Relational) or isinstance(s, sympy.Ne)):
+                self.err(f.expr.span, f"a feasibility constraint in a {self.mech.kind} must be one comparison "
+                         "(<=, >=, ==), a linear constraint on the decisions",
+                         "write one 'feasible' line per comparison ('and' -> two lines; '!=' and 'or' are not linear)")
             out.append(Constraint(s, f.span, f"line {f.span.line}"))
+        if fs and self.mech.kind == "design" and not any(
+                PROPERTY_ALIASES.get(p.name, p.name) == "feasible"
+                for r in self.mech.items if isinstance(r, ast.Require) for p in r.props):
+            self.err(fs[0].span, "the design's 'feasible' lines are not among its constraints: they would be ignored",
+                     "add 'feasible' to 'subject to' (e.g. 'subject to dsic, ex_post_ir, feasible')")
         return out
 
     def check_purity(self, constraints) -> None:
@@ -1444,7 +1500,7 @@ class Checker:
             if value.params is None:
                 return DefRef(Str("value"), var) - pay, var
             if "choice" in d and value.body is not None and value.index_syms:
-                body = value.body.xreplace({value.index_syms[0]: var, value.param_syms[0]: DefRef(Str("choice"))})
+                body = _substitute(value.body, {value.index_syms[0]: var, value.param_syms[0]: DefRef(Str("choice"))})
                 return body - pay, var
         return None, var
 
@@ -1464,10 +1520,10 @@ class Checker:
         agents_node = NamedSet(Str(self.agents.name))
         if self.agents.name not in self.sets:
             self.sets[self.agents.name] = self.agents
-        at = value.body.xreplace({value.index_syms[0]: a, value.param_syms[0]: DefRef(Str("choice"))})
+        at = _substitute(value.body, {value.index_syms[0]: a, value.param_syms[0]: DefRef(Str("choice"))})
         at_choice = make_aggregate("sum", [a], [agents_node], None, at, None)
         a2 = self.fresh(self.agent_var)
-        inner = value.body.xreplace({value.index_syms[0]: a2, value.param_syms[0]: o})
+        inner = _substitute(value.body, {value.index_syms[0]: a2, value.param_syms[0]: o})
         best = make_aggregate("max", [o], [NamedSet(Str(oset.name))], None,
                               make_aggregate("sum", [a2], [agents_node], None, inner, None), None)
         return at_choice, best

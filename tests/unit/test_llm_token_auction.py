@@ -34,15 +34,15 @@ def q_linear(bids, prefs, w0=F(0), base=F(1, 2)):
     weight = w0 + sum(bids)
     if weight == 0:
         return base
-    return (w0 * base + sum(b * p for b, p in zip(bids, prefs))) / weight
+    return (w0 * base + sum(b * p for b, p in zip(bids, prefs, strict=True))) / weight
 
 
 def q_loglinear(bids, prefs, w0=0.0, base=0.5):
     weight = w0 + sum(bids)
     if weight == 0:
         return base
-    large = base ** (w0 / weight) * math.prod(float(p) ** (b / weight) for b, p in zip(bids, prefs))
-    small = (1 - base) ** (w0 / weight) * math.prod((1 - float(p)) ** (b / weight) for b, p in zip(bids, prefs))
+    large = base ** (w0 / weight) * math.prod(float(p) ** (b / weight) for b, p in zip(bids, prefs, strict=True))
+    small = (1 - base) ** (w0 / weight) * math.prod((1 - float(p)) ** (b / weight) for b, p in zip(bids, prefs, strict=True))
     return large / (large + small)
 
 

@@ -181,3 +181,17 @@ def test_sequential_json_lists_outcomes():
     assert out["order"] == ["Proposer", "Responder"]
     assert [o["profile"] for o in out["subgame_perfect_outcomes"]] == [
         {"Proposer": "0", "Responder": "1"}, {"Proposer": "1", "Responder": "1"}]
+
+
+def test_solve_and_convert_pick_one_block_of_a_multi_block_file(tmp_path, capsys):
+    from mechc.cli import main
+
+    games = ROOT / "specs" / "games"
+    spec = tmp_path / "two.mech"
+    spec.write_text((games / "ultimatum.mech").read_text() + (games / "prisoners_dilemma.mech").read_text())
+    assert main(["solve", str(spec)]) == 2  # the error's hint names --mechanism: it must exist
+    assert "--mechanism NAME" in capsys.readouterr().err
+    assert main(["solve", str(spec), "--mechanism", "Ultimatum"]) == 0
+    assert "subgame-perfect outcomes (2" in capsys.readouterr().out
+    assert main(["convert", str(spec), "-", "--mechanism", "PrisonersDilemma"]) == 0
+    assert capsys.readouterr().out.startswith('NFG 1 R "PrisonersDilemma"')
