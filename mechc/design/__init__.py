@@ -37,6 +37,18 @@ class DesignError(MechError):
     pass
 
 
+def feasible_rows(model: Model):
+    """Each `feasible` line of a design or contract as (label, lhs - rhs, sign, equality): the row is
+    sign * (lhs - rhs) <= 0, or lhs - rhs == 0. Semantic analysis admits only these comparisons."""
+    for c in model.constraints:
+        e = c.expr
+        if not isinstance(e, sympy.core.relational.Relational) or isinstance(e, sympy.Ne):
+            raise DesignError(f"the feasibility constraint at line {c.span.line} must be one comparison (<=, >=, ==)")
+        equality = isinstance(e, sympy.Eq)
+        sign = 1.0 if equality or isinstance(e, sympy.LessThan | sympy.StrictLessThan) else -1.0
+        yield f"feasible (line {c.span.line})", e.lhs - e.rhs, sign, equality
+
+
 @dataclass
 class DesignResult:
     model: Model  # the design with its decisions filled in (tables), ready for the checker
@@ -236,18 +248,9 @@ class LPBuilder:
                 c0, coef = self.profile_affine(lambda ev, code=code: ev.ref("pay", (code,)))
                 self.add_profile_rows(req.label, c0, coef, -1.0)
         elif name == "feasible":
-            for c in self.model.constraints:
-                e = c.expr
-                if not isinstance(e, sympy.core.relational.Relational) or isinstance(e, sympy.Ne):
-                    raise DesignError(f"the feasibility constraint at line {c.span.line} must be one comparison "
-                                      "(<=, >=, ==) in a design")
-                diff = e.lhs - e.rhs
+            for label, diff, sign, equality in feasible_rows(self.model):
                 c0, coef = self.profile_affine(lambda ev, diff=diff: ev.eval(diff, {}))
-                if isinstance(e, sympy.Eq):
-                    self.add_profile_rows(f"feasible (line {c.span.line})", c0, coef, 1.0, equality=True)
-                else:
-                    sign = 1.0 if isinstance(e, sympy.LessThan | sympy.StrictLessThan) else -1.0
-                    self.add_profile_rows(f"feasible (line {c.span.line})", c0, coef, sign)
+                self.add_profile_rows(label, c0, coef, sign, equality=equality)
 
     def objective(self):
         """(sense, linear coefficients, diagonal quadratic coefficients or None, constant)."""
@@ -599,20 +602,15 @@ def _solve_contract_for(model: Model, target_label: str, target, solver: str) ->
     # `feasible` lines: linear (in)equalities on the decisions, enforced in every contract (the
     # block has no reading in which they could be optional) and re-checked exactly below
     rows_eq, rhs_eq = [], []
-    for c in model.constraints:
-        e = c.expr
-        if not isinstance(e, sympy.core.relational.Relational) or isinstance(e, sympy.Ne):
-            raise DesignError(f"the feasibility constraint at line {c.span.line} must be one comparison "
-                              "(<=, >=, ==) in a contract")
-        f0, f = affine(lambda ev, diff=e.lhs - e.rhs: ev.eval(diff, {}))
-        if isinstance(e, sympy.Eq):
+    for label, diff, sign, equality in feasible_rows(model):
+        f0, f = affine(lambda ev, diff=diff: ev.eval(diff, {}))
+        if equality:
             rows_eq.append(f)  # f0 + f x == 0
             rhs_eq.append(-f0)
         else:
-            sign = 1.0 if isinstance(e, sympy.LessThan | sympy.StrictLessThan) else -1.0
             rows_a.append(sign * f)  # sign * (f0 + f x) <= 0
             rhs.append(-sign * f0)
-        families[f"feasible (line {c.span.line})"] = 1
+        families[label] = 1
     sense, expr, _ = model.objective
     from ..model.nodes import Aggregate, IndexVar
 

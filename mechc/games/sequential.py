@@ -71,21 +71,19 @@ def backward_induction(U: list[np.ndarray], order: tuple[int, ...], exact: bool)
     path = []
     for k in range(n):
         path.append(int(choices[k][tuple(path)]))
-    by_player = [0] * n
-    for k, p in enumerate(order):
-        by_player[p] = path[k]
-    payoffs = tuple(U[p][tuple(by_player)] for p in range(n))
+    by_player = _to_player_order(tuple(path), order)
+    payoffs = tuple(U[p][by_player] for p in range(n))
     nodes = sum(math.prod(sizes[:k]) for k in range(n))
     outcomes = None
     if tie_nodes == 0:
-        outcomes = [tuple(by_player)]
+        outcomes = [by_player]
     elif nodes <= ENUM_LIMIT:
         outcomes = sorted(_to_player_order(p, order) for p in _all_outcomes(U, order, exact))
     responses = None
     if n == 2:
         responses = [[int(j) for j in np.flatnonzero(best_sets[1][i])] for i in range(sizes[0])]
     pays = None if outcomes is None else [tuple(U[p][o] for p in range(n)) for o in outcomes]
-    return SequentialResult(tuple(order), tuple(by_player), payoffs, outcomes, pays, tie_nodes, nodes, exact, responses)
+    return SequentialResult(tuple(order), by_player, payoffs, outcomes, pays, tie_nodes, nodes, exact, responses)
 
 
 def _to_player_order(path: tuple[int, ...], order: tuple[int, ...]) -> tuple[int, ...]:

@@ -64,13 +64,13 @@ def stackelberg(A: np.ndarray, B: np.ndarray, exact: bool, leader: int = 0,
     D = cp.Parameter((m, n))
     prob = cp.Problem(cp.Maximize(c @ x), [D.T @ x >= 0, cp.sum(x) == 1])
     best_val, best_x, best_j = -np.inf, None, None
-    for j in range(n):
-        c.value = Af[:, j]
-        D.value = Bf[:, [j]] - Bf
-        with quiet_solver_output():
+    with quiet_solver_output():
+        for j in range(n):
+            c.value = Af[:, j]
+            D.value = Bf[:, [j]] - Bf
             prob.solve(solver=solver)
-        if prob.status in ("optimal", "optimal_inaccurate") and prob.value > best_val + TOL:
-            best_val, best_x, best_j = prob.value, np.clip(x.value, 0, None), j
+            if prob.status in ("optimal", "optimal_inaccurate") and prob.value > best_val + TOL:
+                best_val, best_x, best_j = prob.value, np.clip(x.value, 0, None), j
     solve_s = time.perf_counter() - t
     xs = best_x / best_x.sum()
     if exact:
