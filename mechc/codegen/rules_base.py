@@ -75,7 +75,7 @@ class RulesBase:
     def _ref(self, name, idx):
         """A definition at computed indices: direct when every index is a scalar, else gathered."""
         if all(np.ndim(i) == 0 for i in idx):
-            return getattr(self, name)(*(int(i) for i in idx))
+            return getattr(self, name)(*(_index_key(i) for i in idx))
         sets = [getattr(self, s)() for s in self.INDEX_SETS[name]]
         combos = list(itertools.product(*sets))
         return select(idx, combos, [getattr(self, name)(*c) for c in combos])[0]
@@ -89,3 +89,10 @@ class RulesBase:
         bodies = [e[1] for e in entries]
         codes = [e[2] for e in entries]
         return aggregate(op, masks, bodies, codes, has_where, default)[0]
+
+
+def _index_key(i):
+    """A computed scalar index as the element it names: an int for codes and integral numbers, the
+    float itself for a fractional element of a number set (int() would truncate 1/2 to 0)."""
+    v = i.item() if hasattr(i, "item") else i
+    return int(v) if float(v).is_integer() else v

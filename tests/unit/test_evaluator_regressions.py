@@ -93,7 +93,21 @@ BUG_B = """mechanism BugB {
   require dsic
 }"""
 
-ALL_SPECS = {"bug_c": BUG_C, "bug_c_halves": BUG_C_HALVES, "bug_c_sqrt": BUG_C_SQRT, "bug_a": BUG_A, "bug_b": BUG_B}
+# a scalar index computed from a fractional number set (compiled modules truncated 1/2 to 0 there)
+SCALAR_HALF = """mechanism ScalarHalf {
+  set H = {0, 1/2}
+  agents i in 1..2
+  type v[i] in {0, 1}
+  report b[i] of v[i]
+  f[y in H] = if y == 0 then 1 else 2
+  h = argmax(y in H, y)
+  g = f[h]
+  utility[i] = v[i] * b[i] + 0 * g
+  measure gm = expect g
+  require dsic
+}"""
+
+ALL_SPECS = {"scalar_half": SCALAR_HALF, "bug_c": BUG_C, "bug_c_halves": BUG_C_HALVES, "bug_c_sqrt": BUG_C_SQRT, "bug_a": BUG_A, "bug_b": BUG_B}
 
 
 def expectation(fn, values, n=2):
