@@ -65,6 +65,7 @@ class TypeSpace:
     dist_args: tuple[Fraction, ...] = ()
     items: FiniteSet | None = None  # vector types: the item set
     span: Span | None = None
+    prior: object | None = None  # interval: the model.priors.Prior (dist/dist_args/lo/hi describe it too)
 
     @property
     def continuous(self) -> bool:

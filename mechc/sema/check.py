@@ -43,6 +43,7 @@ from ..model.nodes import (
     TypeVal,
     make_aggregate,
 )
+from ..model.priors import Prior
 from .types import BOOL, ERR, INT, NONE, NUM, VType, comparable_eq, unify
 
 MAX_SET_SIZE = 100_000
@@ -571,7 +572,8 @@ class Checker:
                 args = tuple(self._num(self.const(a, "a distribution parameter"), a) for a in d.dist.args)
                 if dist == "exponential" and args[0] <= 0 or dist == "normal" and args[1] <= 0:
                     self.fail(d.dist.span, f"{dist}: the rate / standard deviation must be positive")
-            return TypeSpace("interval", lo=lo, hi=hi, dist=dist, dist_args=args, items=items, span=d.span)
+            return TypeSpace("interval", lo=lo, hi=hi, dist=dist, dist_args=args, items=items, span=d.span,
+                             prior=Prior(dist, args, lo, hi))
         if d.kind == "real" and not isinstance(d.space, ast.NumberSet | ast.RangeSet):
             self.fail(d.space.span, "'real in' takes an interval [lo, hi] or a set of numbers")
         fs = self._resolve_set(d.space, None)
