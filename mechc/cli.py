@@ -38,7 +38,7 @@ exit codes: 0 no required property violated, 1 one is violated, 2 invalid spec o
 
 CHECK_EXAMPLES = """examples:
   mechc check specs/vickrey.mech --param n=4 --param reserve=0.3
-  mechc check specs/myerson_optimal.mech --grid 101        finer grid for measures and grid checks
+  mechc check specs/myerson_optimal.mech --grid 101        finer grid for grid checks
   mechc check specs/first_price_interval.mech --method smt z3 only: proved or an exact counterexample
   mechc check specs/posted_price.mech --sweep price=0:1:0.1 --format csv
   mechc check specs/gsp.mech --format junit -o report.xml"""
@@ -113,6 +113,16 @@ def _param(text: str) -> tuple[str, str]:
     return k.strip(), v.strip()
 
 
+def _tol(text: str) -> float:
+    try:
+        e = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--tol expects a number, got '{text}'") from None
+    if not (1e-12 <= e <= 1e6):  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"--tol must be between 1e-12 and 1e6, got '{text}'")
+    return e
+
+
 def _grid(text: str) -> int:
     try:
         k = int(text)
@@ -149,7 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto: exhaustive on finite spaces; on intervals z3 proofs, then a grid and a regret "
                         "search for what z3 leaves open; exhaustive: enumeration/grid only; smt: z3 only; "
                         "search: regret search only")
-    c.add_argument("--seed", type=int, default=0, help="seed of the regret search (default 0)")
+    c.add_argument("--seed", type=int, default=0,
+                   help="seed of the regret search and of quasi-Monte Carlo expectations (default 0)")
+    c.add_argument("--tol", type=_tol, default=1e-4, metavar="E",
+                   help="absolute error target of expectations that are not exact: sampling continues until "
+                        "the standard error is at most E/3 (default 1e-4)")
     c.add_argument("--timeout", type=float, default=10.0, metavar="S", help="z3 time limit per property (default 10)")
     c.add_argument("--exact", choices=("auto", "always", "never"), default="auto",
                    help="exact rational arithmetic: auto (small spaces), always, never")
@@ -264,7 +278,7 @@ def _check(args, err: Console) -> int:
                   "equilibria", file=sys.stderr)
             return EXIT_INVALID
         opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
-                       method=args.method, timeout=args.timeout, seed=args.seed)
+                       method=args.method, timeout=args.timeout, seed=args.seed, tol=args.tol)
         ExhaustiveChecker(model, opts).check_limits()
         report = _run_with_progress(lambda: check_model(model, opts), opts, err)
     except (SpecErrors, EvalError, ResourceLimit) as e:
@@ -603,7 +617,8 @@ def _sweep(args, text: str, sources: dict, err: Console) -> int:
             params = {**dict(args.param), name: _fmt_value(v)}
             model = load_text(text, args.file, params, args.mechanism)
             opts = Options(grid=args.grid, exact=args.exact, method=args.method, timeout=args.timeout,
-                           seed=args.seed, max_cells=int(args.max_cells), max_memory_gb=args.max_memory)
+                           seed=args.seed, max_cells=int(args.max_cells), max_memory_gb=args.max_memory,
+                           tol=args.tol)
             ExhaustiveChecker(model, opts).check_limits()
             report = check_model(model, opts)
             worst = max(worst, report.exit_code)

@@ -114,7 +114,7 @@ def to_text(report: Report, console: Console, verbosity: int = 0) -> None:
         console.print("  metrics:")
         for name, m in report.metrics.items():
             exact = f" (exact {m.exact})" if m.exact and m.exact != f"{m.value:g}" else ""
-            se = f" ± {m.stderr:.3g}" if m.stderr is not None else ""
+            se = f" ± {m.stderr:.2g} (standard error)" if m.stderr is not None else ""
             console.print(f"    {escape(name)} = {m.value:.6g}{se}{escape(exact)}  [dim]{escape(m.method)}[/dim]")
     for note in report.notes:
         console.print(f"  [yellow]note:[/yellow] {escape(note)}")

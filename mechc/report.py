@@ -38,10 +38,16 @@ class PropertyResult:
 
 @dataclass
 class Metric:
+    """A number and how it is known: ``exact`` (a rational, only when the value is exact) or
+    ``stderr`` (the standard error of a sampling estimate, with the ``samples`` drawn and the
+    ``seed``), and the ``method`` in words."""
+
     value: float
     stderr: float | None = None
     exact: str | None = None
     method: str = ""
+    samples: int | None = None
+    seed: int | None = None
 
     def to_json(self) -> dict:
         return asdict(self)

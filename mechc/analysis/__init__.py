@@ -14,20 +14,22 @@ import math
 from fractions import Fraction
 
 from ..model.model import Model, _fmt
-from ..report import Metric, PropertyResult, Report
+from ..report import PropertyResult, Report
 from .exhaustive import ExhaustiveChecker, Options, check_exhaustive
 from .grid import default_grid
 from .search import SearchOptions, check_search
 from .smt import check_smt
-from .symbolic import check_symbolic, closed_form
+from .symbolic import check_symbolic
 
 METHODS = ("auto", "exhaustive", "smt", "symbolic", "search")
 
 
 def check(model: Model, opts: Options | None = None) -> Report:
     opts = opts or Options()
-    if opts.method == "exhaustive" or (opts.method == "auto" and model.finite):
+    if model.finite and opts.method in ("auto", "exhaustive"):
         return check_exhaustive(model, opts)
+    if opts.method == "exhaustive":
+        return _with_expectations(check_exhaustive(model, opts), model, opts)
     reqs = model.requirements
     smt = {r.label: check_smt(model, r, opts.timeout) if opts.method in ("auto", "smt") else None for r in reqs}
     for r in reqs:  # a symbolic proof where z3 could not decide (smooth rules with log, exp, ...)
@@ -41,19 +43,11 @@ def check(model: Model, opts: Options | None = None) -> Report:
     pending = [r for r in reqs if r.label not in decided]
     searched = {r.label: check_search(model, r, SearchOptions(seed=opts.seed)) if opts.method in ("auto", "search")
                 else None for r in pending}
-    rest = tuple(pending) if opts.method == "auto" else ()  # one back end alone: a grid only for the metrics
-    grid = ExhaustiveChecker(dataclasses.replace(model, requirements=rest), opts).run() \
-        if (rest or model.measures) else _empty_report(model, opts)
+    rest = tuple(pending) if opts.method == "auto" else ()  # one back end alone: no grid
+    grid = (ExhaustiveChecker(dataclasses.replace(model, requirements=rest), opts).run() if rest
+            else _empty_report(model, opts))
     by_label = {p.name: p for p in grid.properties}
     metrics = dict(grid.metrics)
-    for ms in model.measures:
-        exact = closed_form(model, ms.expr) if opts.method in ("auto", "symbolic") else None
-        if exact is not None:
-            approx = metrics.get(ms.name)
-            how = "closed form: sympy integration over the prior"
-            if approx is not None:
-                how += f" (the grid quadrature gave {approx.value:.6g})"
-            metrics[ms.name] = Metric(float(exact), None, str(exact), how)
     props = []
     for r in reqs:
         found = searched.get(r.label)
@@ -63,10 +57,20 @@ def check(model: Model, opts: Options | None = None) -> Report:
         p.line = r.span.line
         props.append(p)
     notes = [n for n in grid.notes if "default" not in n or any(p.method.startswith("grid") for p in props)]
-    if not rest and model.measures and any("default" in n for n in grid.notes):
-        notes.append("measures were computed on the default grid; choose another with --grid K")
     notes = [n for n in notes if "requires no property" not in n or not reqs]
-    return dataclasses.replace(grid, properties=props, metrics=metrics, notes=sorted(set(notes), key=notes.index))
+    report = dataclasses.replace(grid, properties=props, metrics=metrics, notes=sorted(set(notes), key=notes.index))
+    return _with_expectations(report, model, opts)
+
+
+def _with_expectations(report: Report, model: Model, opts: Options) -> Report:
+    """The report with every measure of a continuous model integrated under the prior: exact where
+    the order-cell method applies, else quasi-Monte Carlo to --tol (analysis.expectation)."""
+    if model.finite or not model.measures:
+        return report
+    from .expectation import measure_expectations
+
+    report.metrics.update(measure_expectations(model, opts.tol, opts.seed))
+    return report
 
 
 def _combine(smt, grid, search, method, req) -> PropertyResult:

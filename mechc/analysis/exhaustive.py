@@ -47,7 +47,9 @@ class Options:
     progress: Callable[[str, float], None] | None = None
     method: str = "auto"  # auto | exhaustive | smt
     timeout: float = 10.0  # seconds per property for the SMT back end
-    seed: int = 0  # for the search back end
+    seed: int = 0  # for the search back end and quasi-Monte Carlo expectations
+    tol: float = 1e-4  # absolute error target of expectations that are not exact
+    grid_measures: bool = False  # measures on intervals under the grid's discrete prior (design)
 
 
 def _exact_str(v) -> str:
@@ -128,7 +130,7 @@ class ExhaustiveChecker:
         for ts in self.model.type_spaces:
             if ts.continuous:
                 k = self.k
-                s = f"{ts.describe()} (grid of {k} points for measures and grid checks)"
+                s = f"{ts.describe()} (grid of {k} points for grid checks)"
             else:
                 s = ts.describe()
             if ts.items is not None:
@@ -217,6 +219,11 @@ class ExhaustiveChecker:
                         "give aggregates over possibly empty sets a default (max(j in S where ..., b[j], default 0)) "
                         "and guard divisions")
 
+    def grid_measures(self):
+        """The measures computed on the profiles: all on finite spaces; on intervals only when asked
+        (design optimises the grid's prior), else analysis.expectation integrates them."""
+        return self.model.measures if self.model.finite or self.opts.grid_measures else ()
+
     # ------------------------------------------------------------------ phase 1
     def _dtype(self, name: str, numeric):
         kind = self.model.defs[name].vtype.kind
@@ -257,7 +264,8 @@ class ExhaustiveChecker:
         if "efficient" in names and m.welfare is not None:
             keep["welfare"] = [np.empty(P, dt), np.empty(P, dt)]
         store = {key: np.empty(P, self._dtype(key[0], dt)) for key in self.frontier}
-        measures = {ms.name: (Fraction(0) if self.exact else 0.0) for ms in m.measures}
+        # measures on continuous priors are integrated by analysis.expectation, not on the grid
+        measures = {ms.name: (Fraction(0) if self.exact else 0.0) for ms in self.grid_measures()}
         chunk = max(1, self.opts.chunk_cells // max(1, len(self.frontier) + n))
         for s in range(0, P, chunk):
             e = min(P, s + chunk)
@@ -291,7 +299,7 @@ class ExhaustiveChecker:
                 val = np.broadcast_to(ev.ref(*key), (e - s,))
                 self.raise_undefined(ev, val, key[0], prof)
                 self._store_put(store, key, s, e, val)
-            for ms in m.measures:
+            for ms in self.grid_measures():
                 val = np.broadcast_to(ev.eval(ms.expr, {}), (e - s,))
                 self.raise_undefined(ev, val, f"measure '{ms.name}'", prof)
                 measures[ms.name] += (w * val).sum()
@@ -433,11 +441,12 @@ class ExhaustiveChecker:
             res.line = req.span.line
             results.append(res)
         method, arith = self.method_text()
-        for ms in m.measures:
+        for ms in self.grid_measures():
             v = kept["measures"][ms.name]
             how = "exact expectation under the prior" if self.exact else "expectation under the prior (float64)"
             if not m.finite:
-                how = f"grid quadrature, {self.k} points per type dimension (trapezoid rule)"
+                how = (f"expectation under the grid's discrete prior ({self.k} points per type dimension), "
+                       "not the continuous prior")
             metrics[ms.name] = Metric(float(v), None, _fmt(v) if isinstance(v, Fraction) else None, how)
         notes = []
         if m.constraints and not any(r.name == "feasible" for r in self.reqs):

@@ -17,12 +17,14 @@ from __future__ import annotations
 import itertools
 
 import sympy
+from sympy.functions.elementary.piecewise import ExprCondPair
 
 from ..model.model import Model, Requirement
 from ..model.nodes import NamedSet, NoneConst, RangeSet, ReportVal
 from ..report import PropertyResult
 
 _PIECEWISE = (sympy.Piecewise, sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside)
+_RAW = (sympy.And, sympy.Or, sympy.Not, sympy.Max, sympy.Min, ExprCondPair)  # assembled without canonicalisation
 
 
 class NotApplicable(Exception):
@@ -32,9 +34,10 @@ class NotApplicable(Exception):
 class Inliner:
     """Model expression -> closed sympy expression in symbols for reports and one true type."""
 
-    def __init__(self, model: Model, reports: list, true: dict):
+    def __init__(self, model: Model, reports: list, true: dict, evaluate: bool = True):
         self.model = model
-        self.reports = reports  # per agent: a sympy expression (scalar types only)
+        self.evaluate = evaluate  # False: build nodes as they are (no sympy simplification, much faster)
+        self.reports = reports  # per agent: a sympy expression, or {item code: expression} (vector types)
         self.true = true  # agent position -> sympy expression
         self.agent_pos = {c: k for k, c in enumerate(model.agents.codes)}
         self.memo: dict = {}
@@ -47,8 +50,23 @@ class Inliner:
             if fn is not None:
                 return fn(e, env)
         if isinstance(e, sympy.Basic) and e.args:
-            return e.func(*[self.go(a, env) for a in e.args])
+            return self.build(e.func, *[self.go(a, env) for a in e.args])
         raise NotApplicable(type(e).__name__)
+
+    def build(self, func, *args):
+        """func(*args); without evaluation, branching nodes are assembled as they are (sympy's
+        constructors canonicalise and rewrite conditions, which dominates on large rules)."""
+        if self.evaluate:
+            return func(*args)
+        if func is sympy.Piecewise:
+            return sympy.Basic.__new__(func, *[sympy.Basic.__new__(ExprCondPair, sympy.sympify(v), sympy.sympify(c))
+                                               for v, c in args])
+        if func in _RAW:
+            return sympy.Basic.__new__(func, *[sympy.sympify(a) for a in args])
+        try:
+            return func(*args, evaluate=False)
+        except TypeError:  # a class without the keyword
+            return func(*args)
 
     def _i_ParamSymbol(self, e, env):
         ptype, value = self.model.params[e.name]
@@ -61,15 +79,19 @@ class Inliner:
         return sympy.Integer(self.model.symbols[e.name])
 
     def _i_TypeVal(self, e, env):
-        if e.items:
-            raise NotApplicable("vector types")
         agent = self.go(e.agent, env)
         if not agent.is_Integer:
             raise NotApplicable("a computed agent index")
         pos = self.agent_pos[int(agent)]
-        if not isinstance(e, ReportVal) and pos in self.true:
-            return self.true[pos]
-        return self.reports[pos]
+        value = self.true[pos] if not isinstance(e, ReportVal) and pos in self.true else self.reports[pos]
+        if not e.items:
+            return value
+        if not isinstance(value, dict):  # vector types need one expression per item
+            raise NotApplicable("vector types")
+        item = self.go(e.items[0], env)
+        if not item.is_Integer or int(item) not in value:
+            raise NotApplicable("a computed item index")
+        return value[int(item)]
 
     def _i_DefRef(self, e, env):
         idx = [self.go(a, env) for a in e.index]
@@ -95,32 +117,44 @@ class Inliner:
         for combo in itertools.product(*(self._codes(s) for s in e.sets)):
             inner = dict(env)
             inner.update(zip(e.vars, combo, strict=True))
-            m = self.go(e.where, inner) if e.where is not sympy.true else sympy.true
+            m = sympy.true
+            if e.where is not sympy.true:  # filters are decided here when they read only indices
+                evaluate, self.evaluate = self.evaluate, True
+                try:
+                    m = self.go(e.where, inner)
+                finally:
+                    self.evaluate = evaluate
             if m is sympy.false:
                 continue
             body = None if isinstance(e.body, NoneConst) else self.go(e.body, inner)
             items.append((m, body, combo[0]))
+        if not items and op in ("max", "min") and not isinstance(e.default, NoneConst):
+            return self.go(e.default, env)  # an empty set (the filter selects nothing): the default
+        B = self.build
+
+        def pick(b, m, other):
+            return b if m is sympy.true else B(sympy.Piecewise, (b, m), (other, True))
+
         if op == "sum":
-            return sympy.Add(*[b if m is sympy.true else sympy.Piecewise((b, m), (0, True)) for m, b, _ in items])
+            return B(sympy.Add, *[pick(b, m, 0) for m, b, _ in items])
         if op == "count":
-            return sympy.Add(*[1 if m is sympy.true else sympy.Piecewise((1, m), (0, True)) for m, _, _ in items])
+            return B(sympy.Add, *[pick(1, m, 0) for m, _, _ in items])
         if op == "prod":
-            return sympy.Mul(*[b if m is sympy.true else sympy.Piecewise((b, m), (1, True)) for m, b, _ in items])
+            return B(sympy.Mul, *[pick(b, m, 1) for m, b, _ in items])
         if all(m is sympy.true for m, _, _ in items) and items:
             if op == "max":
-                return sympy.Max(*[b for _, b, _ in items])
+                return B(sympy.Max, *[b for _, b, _ in items])
             if op == "min":
-                return sympy.Min(*[b for _, b, _ in items])
+                return B(sympy.Min, *[b for _, b, _ in items])
             if op in ("argmax", "argmin"):
-                cmp_ge = (lambda a, b: a >= b) if op == "argmax" else (lambda a, b: a <= b)
-                cmp_gt = (lambda a, b: a > b) if op == "argmax" else (lambda a, b: a < b)
+                ge, gt = (sympy.Ge, sympy.Gt) if op == "argmax" else (sympy.Le, sympy.Lt)
                 pieces = []
                 for k, (_, b, c) in enumerate(items):
-                    cond = sympy.And(*[sympy.Not(cmp_ge(items[j][1], b)) for j in range(k)],
-                                     *[sympy.Not(cmp_gt(items[j][1], b)) for j in range(k + 1, len(items))])
+                    cond = B(sympy.And, *[B(sympy.Not, B(ge, items[j][1], b)) for j in range(k)],
+                             *[B(sympy.Not, B(gt, items[j][1], b)) for j in range(k + 1, len(items))])
                     pieces.append((sympy.Integer(c), cond))
                 pieces[-1] = (pieces[-1][0], True)
-                return sympy.Piecewise(*pieces)
+                return B(sympy.Piecewise, *pieces)
         raise NotApplicable(f"{op} with a report-dependent filter")
 
 
@@ -211,8 +245,8 @@ def with_time_limit(fn, seconds: float):
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        return fn()
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        return fn()  # other threads, and Windows (no SIGALRM): no limit
 
     armed = [True]
 
@@ -230,37 +264,3 @@ def with_time_limit(fn, seconds: float):
         armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
-
-
-def closed_form(model: Model, expr, timeout_s: float = 5.0):
-    """E[expr] under independent uniform priors on real intervals, by sympy integration, or None.
-
-    Integration can take long on piecewise rules with many agents, so it runs under a time limit
-    (SIGALRM; only in the main thread)."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    if any(ts.items is not None or ts.symbolic or not ts.continuous or ts.dist != "uniform"
-           for ts in model.type_spaces):
-        return None
-    chk = SymbolicChecker(model)
-    b = chk.symbols()
-    try:
-        f = Inliner(model, b, {}).go(expr, {})
-    except NotApplicable:
-        return None
-
-    def integrate():
-        density = sympy.Integer(1)
-        limits = []
-        for sym, ts in zip(b, model.type_spaces, strict=True):
-            density /= sympy.Rational(ts.hi - ts.lo)
-            limits.append((sym, sympy.Rational(ts.lo), sympy.Rational(ts.hi)))
-        value = sympy.integrate(sympy.piecewise_fold(f) * density, *limits)
-        return sympy.nsimplify(sympy.simplify(value)) if not value.has(sympy.Integral) else None
-
-    value = with_time_limit(integrate, timeout_s)
-    if value is None or value.free_symbols or not value.is_number:
-        return None
-    return value

@@ -420,7 +420,7 @@ def verify_design(result: DesignResult, b: LPBuilder) -> None:
                    {k: v.astype(object) for k, v in result.values.items()}):
         concrete = concrete_model(m, tables, (objective,))
         try:
-            report = ExhaustiveChecker(concrete, Options(grid=b.k)).run()
+            report = ExhaustiveChecker(concrete, Options(grid=b.k, grid_measures=True)).run()
         except EvalError as e:
             raise DesignError(f"the designed mechanism could not be evaluated: {e}") from None
         last = report

@@ -1,10 +1,8 @@
-"""The symbolic back end: Myerson's characterisation and closed-form measures."""
+"""The symbolic back end: Myerson's characterisation."""
 
-import pytest
-import sympy
 
 import mechc
-from mechc.analysis.symbolic import check_symbolic, closed_form
+from mechc.analysis.symbolic import check_symbolic
 
 
 def test_smooth_rule_with_log_is_proved_symbolically_with_no_flags():
@@ -30,10 +28,3 @@ def test_myerson_optimal_revenue_is_exactly_five_twelfths():
     # Myerson (1981): two bidders uniform on [0, 1], reserve 1/2: expected revenue 5/12
     report = mechc.check(mechc.load("specs/myerson_optimal.mech"))
     assert report.metrics["revenue"].exact == "5/12"
-
-
-@pytest.mark.parametrize("n", [2, pytest.param(3, marks=pytest.mark.slow)])
-def test_second_price_revenue_is_n_minus_one_over_n_plus_one(n):
-    # E[second highest of n uniform values] = (n - 1) / (n + 1)
-    model = mechc.load("specs/second_price_interval.mech", params={"n": str(n), "reserve": "0"})
-    assert closed_form(model, model.measures[0].expr) == sympy.Rational(n - 1, n + 1)
