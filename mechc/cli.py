@@ -180,7 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--solver", default="HIGHS", help="cvxpy solver (default HIGHS)")
     d.add_argument("--format", choices=("text", "json"), default="text")
     d.add_argument("-o", "--output", default=None, metavar="DIR",
-                   help="write the designed mechanism as a .mech spec (and its generated module) to DIR")
+                   help="write the designed mechanism as a .mech spec (and its generated module) to DIR; a "
+                        "contract as <spec>_contract.json")
+    d.add_argument("--no-extrapolation", action="store_true",
+                   help="real intervals: solve on the grid only, without the ladder of coarser grids that "
+                        "estimates the continuum optimum")
     so = sub.add_parser("solve", help="equilibria of a game block (pure Nash, dominant strategies)")
     so.add_argument("file", help="the .mech spec with a game block")
     so.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
@@ -305,7 +309,7 @@ MAX_SWEEP = 1000
 def _design(args) -> int:
     import json
 
-    from .design import DesignError, describe_rules, designed_spec, solve_design
+    from .design import DesignError, describe_rules, rules_data, solve_design
 
     path = Path(args.file)
     text = _read(args.file)
@@ -316,53 +320,97 @@ def _design(args) -> int:
         model = load_text(text, args.file, dict(args.param), args.mechanism)
         if model.kind == "contract":
             return _contract(args, model)
-        result = solve_design(model, args.grid, args.solver.upper())
+        result = solve_design(model, args.grid, args.solver.upper(), extrapolate=not args.no_extrapolation)
     except (SpecErrors, EvalError, ResourceLimit, DesignError) as e:
         return _failure(e, sources)
     ok = result.status in ("optimal", "optimal_inaccurate")
+    # with --format json stdout holds exactly one JSON document: messages go to stderr
+    say = (lambda line: print(line, file=sys.stderr)) if args.format == "json" else print
+    written = _write_design(result, path, args.output, say) if ok and args.output else []
     if args.format == "json":
-        out = {"spec": args.file, "name": model.name, "status": result.status, "objective": result.objective,
-               "objective_exact": result.objective_exact, "sense": model.objective[0], "solver": result.solver,
-               "variables": result.variables, "rows": result.rows,
+        out = {"spec": args.file, "name": model.name, "status": result.status, "sense": model.objective[0],
+               "objective": result.objective, "objective_exact": result.objective_exact,
+               "certified": result.objective_exact is not None, "certificate": result.certificate or None,
+               "solver_objective": result.solver_objective, "verified_objective": result.verified_objective,
+               "discretisation": result.discretisation, "grid": result.grid if result.discretisation else None,
+               "continuum": result.continuum.to_json() if result.continuum else None,
+               "solver": result.solver, "program": result.program, "variables": result.variables,
+               "rows": result.rows, "rules": rules_data(result) if ok else None,
+               "timings": {"build_s": result.build_s, "solve_s": result.solve_s, **result.timings},
                "verification": result.verification.to_json() if result.verification else None,
-               "notes": result.notes}
+               "notes": result.notes, "written": written}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return EXIT_OK if ok else 1
+    rows = ", ".join(f"{k}: {v}" for k, v in result.rows.items())
+    print(f"{model.name} ({args.file}): {model.objective[0]} the expectation of the objective")
+    if result.discretisation:
+        print(f"  real intervals: {result.discretisation}")
+    print(f"  {result.program}: {result.variables:,} variables, rows {rows}; built in {result.build_s:.3f} s, "
+          f"{result.solver} solved in {result.solve_s:.3f} s: {result.status}")
+    if ok:
+        on = " on the grid" if result.discretisation else ""
+        print(f"  objective{on}: " + _objective_text(result.objective, result.objective_exact,
+                                                      result.verified_objective, result.certificate))
+        if result.discretisation:
+            print("  note: this is the optimum of the discretised problem (a grid value), not of the continuous one")
+            print("  " + _continuum_text(result.continuum, args.no_extrapolation))
+        if result.verification is not None:
+            checks = ", ".join(f"{p.name} {p.verdict}" for p in result.verification.properties)
+            print(f"  re-verified by the checker: {checks}")
+        print("  designed rules:")
+        for line in describe_rules(result):
+            print("    " + line)
     else:
-        rows = ", ".join(f"{k}: {v}" for k, v in result.rows.items())
-        print(f"{model.name} ({args.file}): {model.objective[0]} the expectation of the objective")
-        print(f"  {result.program}: {result.variables:,} variables, rows {rows}; built in {result.build_s:.3f} s, "
-              f"{result.solver} solved in {result.solve_s:.3f} s: {result.status}")
-        if ok:
-            exact = f" (exact {result.objective_exact})" if result.objective_exact else ""
-            print(f"  objective: {result.objective:.6g}{exact}")
-            if result.verification is not None:
-                checks = ", ".join(f"{p.name} {p.verdict}" for p in result.verification.properties)
-                print(f"  re-verified by the checker: {checks}")
-            print("  designed rules:")
-            for line in describe_rules(result):
-                print("    " + line)
-        else:
-            print(f"  no optimal mechanism: the program is {result.status}")
-        for n in result.notes:
-            print(f"  note: {n}")
-    if ok and args.output:
-        out_dir = Path(args.output)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        spec_text = designed_spec(result)
-        if spec_text is None:
-            print("mechc: note: the report space is too large to write the design out as a .mech spec", file=sys.stderr)
-        else:
-            target = out_dir / f"{path.stem}_designed.mech"
-            target.write_text(spec_text, encoding="utf-8")
-            print(f"wrote {target}")
-            from .codegen import generate
-
-            designed = load_text(spec_text, str(target))
-            report = check_model(designed, Options())
-            for name, content in generate(designed, report, spec_text, str(target)).files().items():
-                (out_dir / name).write_text(content, encoding="utf-8")
-                print(f"wrote {out_dir / name}")
+        print(f"  no optimal mechanism: the program is {result.status}")
+    for n in result.notes:
+        print(f"  note: {n}")
     return EXIT_OK if ok else 1
+
+
+def _objective_text(value: float, exact: str | None, verified: str | None, certificate: str) -> str:
+    """The objective as "exact" only when certified; otherwise the float optimum and, apart, the
+    exact objective of the best re-verified rational solution."""
+    if exact is not None:
+        return f"{value:.6g} (exact {exact}, certified optimal: {certificate})"
+    out = f"{value:.10g} (the solver's float optimum; not certified exact: {certificate or 'no certificate'})"
+    if verified is not None:
+        out += f"; best verified rational solution: {verified}"
+    return out
+
+
+def _continuum_text(est, skipped: bool) -> str:
+    if skipped:
+        return "continuum estimate: not computed (--no-extrapolation)"
+    if est is None or est.value is None:
+        return f"continuum estimate: none ({est.reason if est else 'no ladder of grids was solved'})"
+    grids = ", ".join(f"{k}: {v:.6g}" for k, v in sorted(est.grid_values.items()))
+    order = f"observed order {est.order:.2f}; " if est.order is not None else ""
+    return (f"continuum estimate: {est.value:.6g} ± {est.error:.2g} ({order}{est.method}; grid optima {grids})")
+
+
+def _write_design(result, path: Path, out: str, say) -> list[str]:
+    """Write the designed mechanism (spec, module, tests) to out; the files written."""
+    from .codegen import generate
+    from .design import designed_spec
+
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spec_text = designed_spec(result)
+    if spec_text is None:
+        print("mechc: note: the report space is too large to write the design out as a .mech spec; nothing "
+              "written", file=sys.stderr)
+        return []
+    target = out_dir / f"{path.stem}_designed.mech"
+    target.write_text(spec_text, encoding="utf-8")
+    written = [str(target)]
+    designed = load_text(spec_text, str(target))
+    report = check_model(designed, Options())
+    for name, content in generate(designed, report, spec_text, str(target)).files().items():
+        (out_dir / name).write_text(content, encoding="utf-8")
+        written.append(str(out_dir / name))
+    for w in written:
+        say(f"wrote {w}")
+    return written
 
 
 def _contract(args, model) -> int:
@@ -376,11 +424,30 @@ def _contract(args, model) -> int:
     def show(v):
         return f"{float(v):.6g}" + (f" ({v.numerator}/{v.denominator})" if getattr(v, "denominator", 1) != 1 else "")
 
+    def exact(v):
+        return str(v) if hasattr(v, "denominator") else float(v)
+
+    out = {"spec": args.file, "name": model.name, "status": r.status, "objective": r.objective,
+           "objective_exact": r.objective_exact, "certified": r.objective_exact is not None,
+           "certificate": r.certificate or None, "verified_objective": r.verified_objective,
+           "implement": r.target, "variables": r.decisions,
+           "decisions": {f"{n}[{k}]": float(v) for (n, k), v in r.wages.items()},
+           "decisions_exact": {f"{n}[{k}]": exact(v) for (n, k), v in r.wages.items()},
+           "values": {k: float(v) for k, v in r.values.items()}, "checks": r.checks, "rows": r.rows,
+           "timings": {"solve_s": r.solve_s}, "notes": r.notes}
+    say = (lambda line: print(line, file=sys.stderr)) if args.format == "json" else print
+    if ok and args.output:
+        # a contract has no mechanism block to emit: the designed contract is written as its JSON
+        # document (exact wages, objective, certificate, exact re-checks)
+        out_dir = Path(args.output)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = out_dir / f"{Path(args.file).stem}_contract.json"
+        target.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        out["written"] = [str(target)]
+        say(f"wrote {target} (the designed contract: exact wages, objective, certificate and re-checks)")
+    elif args.output:
+        say(f"mechc: note: no optimal contract, nothing written to {args.output}")
     if args.format == "json":
-        out = {"spec": args.file, "name": model.name, "status": r.status, "objective": r.objective,
-               "objective_exact": r.objective_exact, "implement": r.target, "variables": r.decisions,
-               "decisions": {f"{n}[{k}]": float(v) for (n, k), v in r.wages.items()},
-               "values": {k: float(v) for k, v in r.values.items()}, "checks": r.checks, "rows": r.rows}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return EXIT_OK if ok else 1
     what = r.target if model.extra["implement"][0] != "*" else f"the best of {model.extra['implement'][2].name}: {r.target}"
@@ -390,7 +457,7 @@ def _contract(args, model) -> int:
     if not ok:
         print(f"  no contract implements {r.target}: the program is {r.status}")
         return 1
-    print(f"  objective: {show(r.objective) if r.objective_exact is None else f'{r.objective:.6g} (exact {r.objective_exact})'}")
+    print("  objective: " + _objective_text(r.objective, r.objective_exact, r.verified_objective, r.certificate))
     for (n, k), v in r.wages.items():
         print(f"    {n}[{k}] = {show(v)}")
     for k, v in r.values.items():

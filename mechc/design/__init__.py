@@ -27,6 +27,11 @@ from ..model.evaluate import Evaluation
 from ..model.model import Measure, Model, Requirement, _fmt
 from ..report import Report
 from ..solver_output import quiet_solver_output
+from .certify import ExactProgram, certify
+from .continuum import ContinuumEstimate, grids_needed
+from .continuum import extrapolate as extrapolate_continuum
+from .discretise import describe as describe_discretisation
+from .discretise import discretised
 
 SUPPORTED = ("dsic", "eps_dsic", "bic", "eps_bic", "ex_post_ir", "interim_ir", "weak_budget_balance",
              "strong_budget_balance", "no_positive_transfers", "feasible")
@@ -65,10 +70,24 @@ class DesignResult:
     notes: list = field(default_factory=list)
     program: str = "LP"  # LP, or QP when the objective has a (concave/convex) quadratic part
     grid: int | None = None  # points per real interval the design was solved on
+    solver_objective: float | None = None  # the solver's own optimum (before snapping and re-checking)
+    continuum: ContinuumEstimate | None = None  # real intervals: the continuum estimate from a ladder of grids
+    timings: dict = field(default_factory=dict)  # seconds: verify_s, certify_s, extrapolation_s
+    verified_objective: str | None = None  # exact objective of the rules shown (re-verified; optimal only if certified)
+    certificate: str = ""  # how the optimum was certified exact, or why it was not
+
+    @property
+    def discretisation(self) -> str | None:
+        """How real intervals were made finite (None for a finite design)."""
+        return describe_discretisation(self.model)
 
 
 class LPBuilder:
-    def __init__(self, model: Model, grid: int | None = None):
+    """The program's constraint families as sparse blocks. ``exact=True`` builds the same blocks in
+    rational arithmetic (object arrays of Fractions) for the optimality certificate; the float
+    build's linearity checks are then not repeated."""
+
+    def __init__(self, model: Model, grid: int | None = None, exact: bool = False):
         if model.kind != "design":
             raise DesignError(f"{model.name} is a mechanism, not a design block")
         self.model = model
@@ -84,7 +103,10 @@ class LPBuilder:
         if self.N > MAX_VARIABLES:
             raise ResourceLimit(f"the design has {self.N:,} decision variables ({self.m} rules x {self.P:,} report "
                                 f"profiles); the limit is {MAX_VARIABLES:,}", "a smaller --grid")
-        self.probs = [g.probs for g in self.grids]
+        self.exact = exact
+        self.probs = [g.exact_probs if exact else g.probs for g in self.grids]
+        self.tables = [g.exact if exact else g.values for g in self.grids]
+        self.dtype = object if exact else float
         self.rows: dict[str, int] = {}
         self.ub: list = []  # (rows, cols, vals, rhs) blocks of A x <= b
         self.eq: list = []
@@ -93,21 +115,23 @@ class LPBuilder:
     def _cache(self, k_on: int | None) -> dict:
         cache = {}
         for k, key in enumerate(self.decisions):
-            cache[(key[0], (key[1],))] = 1.0 if k == k_on else 0.0
+            cache[(key[0], (key[1],))] = (Fraction(int(k == k_on)) if self.exact else 1.0 if k == k_on else 0.0)
         return cache
 
     def affine(self, fn, reports, true_types=None):
         """(c0, [c_k]) with fn(evaluation) == c0 + sum_k c_k * d_k for decisions d_k at the report profile."""
         def run(k_on):
-            ev = Evaluation(self.model, [g.values for g in self.grids], reports, False, true_types, self._cache(k_on))
+            ev = Evaluation(self.model, self.tables, reports, self.exact, true_types, self._cache(k_on))
             with np.errstate(all="ignore"):
-                return np.asarray(fn(ev), dtype=float)
+                return np.asarray(fn(ev), dtype=self.dtype)
 
         c0 = run(None)
-        coef = [run(k) - c0 for k in range(self.m)]
+        coef = [np.asarray(run(k) - c0, dtype=self.dtype) for k in range(self.m)]
         shape = np.broadcast_shapes(c0.shape, *(c.shape for c in coef))
         c0 = np.broadcast_to(c0, shape)
         coef = [np.broadcast_to(c, shape) for c in coef]
+        if self.exact:
+            return c0, coef
         # affinity check at a random point (the same values at every profile)
         rng = np.random.default_rng(7)
         d = rng.uniform(-3, 3, self.m)
@@ -157,13 +181,13 @@ class LPBuilder:
         c0 = np.broadcast_to(c0, shape)
         coef = [np.broadcast_to(c, shape) for c in coef]
         prof = self.flat(a, np.arange(Ta)[:, None], tuple(o[None, :] for o in oidx)) if others else np.arange(Ta)[:, None]
-        w = np.ones(R)
+        w = np.ones(R, dtype=self.dtype)
         for k, j in enumerate(others):
             w = w * self.probs[j][oidx[k]]
         return c0, coef, prof, w, R
 
     def add_ic(self, req: Requirement, interim: bool):
-        eps = float(req.args[0]) if req.args else 0.0
+        eps = (Fraction(req.args[0]) if self.exact else float(req.args[0])) if req.args else 0
         for a in range(self.n):
             c0, coef, prof, w, R = self.utility_blocks(a)
             Ta = self.T[a]
@@ -218,6 +242,7 @@ class LPBuilder:
 
     def add_profile_rows(self, family, c0, coef, sign, equality=False):
         """sign * (c0 + sum_k c_k d_k(p)) <= 0 (or == 0) for every profile p."""
+        sign = int(sign)  # +-1: an int keeps exact coefficients exact
         p = np.arange(self.P)
         row = p + self._offset(equality)
         rows = np.concatenate([row] * self.m)
@@ -257,19 +282,27 @@ class LPBuilder:
         sense, expr, _ = self.model.objective
         idx = list(np.unravel_index(np.arange(self.P), self.T))
 
+        one = Fraction(1) if self.exact else 1.0
+
         def f(values: dict) -> np.ndarray:
-            cache = {(key[0], (key[1],)): float(values.get(k, 0.0)) for k, key in enumerate(self.decisions)}
-            ev = Evaluation(self.model, [g.values for g in self.grids], idx, False, None, cache)
+            cache = {(key[0], (key[1],)): values.get(k, 0 * one) for k, key in enumerate(self.decisions)}
+            ev = Evaluation(self.model, self.tables, idx, self.exact, None, cache)
             with np.errstate(all="ignore"):
-                return np.broadcast_to(np.asarray(ev.eval(expr, {}), dtype=float), (self.P,))
+                return np.broadcast_to(np.asarray(ev.eval(expr, {}), dtype=self.dtype), (self.P,))
 
         c0 = f({})
         lin, quad = [], []
         for k in range(self.m):
-            f1, f2 = f({k: 1.0}), f({k: 2.0})
+            f1, f2 = f({k: one}), f({k: 2 * one})
             q = (f2 - 2 * f1 + c0) / 2
             lin.append(f1 - c0 - q)
             quad.append(q)
+        w = np.ones(self.P, dtype=self.dtype)
+        for a in range(self.n):
+            w = w * self.probs[a][idx[a]]
+        if self.exact:  # the float build checked the shape of the objective
+            q = np.concatenate([w * qk for qk in quad])
+            return sense, np.concatenate([w * ck for ck in lin]), (None if not q.any() else q), (w * c0).sum()
         for k in range(self.m):  # only separable (diagonal) quadratics: cross terms must vanish
             for j in range(k + 1, self.m):
                 cross = f({k: 1.0, j: 1.0}) - f({k: 1.0}) - f({j: 1.0}) + c0
@@ -281,9 +314,6 @@ class LPBuilder:
         want = c0 + sum(lin[k] * d[k] + quad[k] * d[k] ** 2 for k in range(self.m))
         if not np.allclose(f(dict(enumerate(d))), want, rtol=1e-9, atol=1e-9):
             raise DesignError("the objective is not a polynomial of degree <= 2 in the decision variables")
-        w = np.ones(self.P)
-        for a in range(self.n):
-            w = w * self.probs[a][idx[a]]
         q = np.concatenate([w * qk for qk in quad])
         if np.allclose(q, 0):
             q = None
@@ -306,6 +336,36 @@ class LPBuilder:
 
         return stack(self.ub), stack(self.eq)
 
+    def exact_program(self) -> ExactProgram:
+        """The program in rational arithmetic (build with exact=True), stated as a maximisation."""
+        sense, c, q, c0 = self.objective()
+        neg = sense == "minimize"
+
+        def rows(blocks):
+            if not blocks:
+                return [], []
+            r = np.concatenate([b[0].reshape(-1) for b in blocks])
+            cols = np.concatenate([b[1].reshape(-1) for b in blocks])
+            vals = np.concatenate([b[2].reshape(-1) for b in blocks])
+            rhs = [Fraction(v) for b in blocks for v in np.asarray(b[3]).reshape(-1)]
+            out = [([], []) for _ in rhs]
+            for i, j, v in zip(r.tolist(), cols.tolist(), vals.tolist(), strict=True):
+                if v:
+                    out[i][0].append(j)
+                    out[i][1].append(Fraction(v))
+            return out, rhs
+
+        ub, b = rows(self.ub)
+        eq, e = rows(self.eq)
+        lo, hi = [None] * self.N, [None] * self.N
+        for k, (name, _) in enumerate(self.decisions):
+            bnd = self.model.defs[name].bounds or (None, None)
+            for j in range(k * self.P, (k + 1) * self.P):
+                lo[j], hi[j] = bnd[0], bnd[1]
+        s = -1 if neg else 1
+        return ExactProgram(self.N, [s * Fraction(v) for v in c], s * Fraction(c0), ub, b, eq, e, lo, hi,
+                            None if q is None else [s * Fraction(v) for v in q], negated=neg)
+
     def bounds(self):
         lo = np.full(self.N, -np.inf)
         hi = np.full(self.N, np.inf)
@@ -319,7 +379,31 @@ class LPBuilder:
 
 
 def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", verify: bool = True,
-                 skip: tuple = ()) -> DesignResult:
+                 skip: tuple = (), extrapolate: bool = True) -> DesignResult:
+    """The optimal mechanism of a design block. Real intervals are solved on ``grid`` equal-probability
+    points each (discretise.py); the result then also carries an estimate of the continuum optimum
+    from a ladder of coarser grids (continuum.py), unless ``extrapolate`` is False."""
+    k = grid or default_grid(model)
+    if model.kind == "design" and not model.finite:
+        result = _solve_finite(discretised(model, k), k, solver, verify, skip)
+        if extrapolate and not skip and result.status in ("optimal", "optimal_inaccurate"):
+            t = time.perf_counter()
+            values = {k: result.solver_objective}
+            for k2 in grids_needed(k):
+                if k2 not in values:
+                    r = _solve_finite(discretised(model, k2), k2, solver, False, ())
+                    if r.status not in ("optimal", "optimal_inaccurate"):
+                        result.notes.append(f"no continuum estimate: the design on {k2} points is {r.status}")
+                        break
+                    values[k2] = r.solver_objective
+            else:
+                result.continuum = extrapolate_continuum(values)
+            result.timings["extrapolation_s"] = time.perf_counter() - t
+        return result
+    return _solve_finite(model, k, solver, verify, skip)
+
+
+def _solve_finite(model: Model, grid: int | None, solver: str, verify: bool, skip: tuple) -> DesignResult:
     import cvxpy as cp
 
     t0 = time.perf_counter()
@@ -335,21 +419,21 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
                for j in range(k * b.P, (k + 1) * b.P)]
     # cvxpy takes the integer entries of a vector as one tuple of indices per dimension
     x = cp.Variable(b.N, integer=[tuple(integer)]) if integer else cp.Variable(b.N)
-    cons = []
+    cons = {}
     if A_ub is not None:
-        cons.append(A_ub @ x <= b_ub)
+        cons["ub"] = A_ub @ x <= b_ub
     if A_eq is not None:
-        cons.append(A_eq @ x == b_eq)
+        cons["eq"] = A_eq @ x == b_eq
     fin_lo, fin_hi = np.isfinite(lo), np.isfinite(hi)
     if fin_lo.any():
-        cons.append(x[np.flatnonzero(fin_lo)] >= lo[fin_lo])
+        cons["lo"] = x[np.flatnonzero(fin_lo)] >= lo[fin_lo]
     if fin_hi.any():
-        cons.append(x[np.flatnonzero(fin_hi)] <= hi[fin_hi])
+        cons["hi"] = x[np.flatnonzero(fin_hi)] <= hi[fin_hi]
     expr = c @ x + c0
     if quad is not None:  # a separable concave (or convex) quadratic: DCP via cp.square
         expr = expr + cp.sum(cp.multiply(quad, cp.square(x)))
     obj = (cp.Maximize if sense == "maximize" else cp.Minimize)(expr)
-    prob = cp.Problem(obj, cons)
+    prob = cp.Problem(obj, list(cons.values()))
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     opts = {}
@@ -370,7 +454,7 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
         if status.startswith("infeasible") and not skip and b.N <= 20_000:
             # which constraint family makes it so: the ones whose removal restores feasibility
             culprits = [r.label for r in model.requirements
-                        if solve_design(model, grid, solver, verify=False, skip=(r.label,)).status
+                        if _solve_finite(model, grid, solver, False, (r.label,)).status
                         in ("optimal", "optimal_inaccurate", "unbounded")]
             if culprits:
                 result.notes.append("feasible again without: " + ", ".join(culprits))
@@ -385,10 +469,61 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
     for k, (name, code) in enumerate(b.decisions):
         tables[(name, code)] = values[k * b.P:(k + 1) * b.P].reshape(b.T)
     result.values = tables
-    result.objective = float(prob.value)
+    result.objective = result.solver_objective = float(prob.value)
     if verify:
+        t2 = time.perf_counter()
         verify_design(result, b)
+        result.timings["verify_s"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        if integer:
+            result.certificate = "a mixed-integer program: mechc has no exact certificate for it"
+        else:
+            duals = {k: np.atleast_1d(np.asarray(con.dual_value, dtype=float)) for k, con in cons.items()}
+            lo_dual, hi_dual = np.zeros(b.N), np.zeros(b.N)
+            lo_dual[fin_lo], hi_dual[fin_hi] = duals.get("lo", 0.0), duals.get("hi", 0.0)
+            certify_design(result, b, skip, x.value, duals.get("ub", []), duals.get("eq", []), lo_dual, hi_dual)
+        result.timings["certify_s"] = time.perf_counter() - t3
     return result
+
+
+CERTIFY_MAX_VARIABLES = 5_000
+CERTIFY_MAX_ROWS = 200_000
+
+
+def certify_design(result: DesignResult, b: LPBuilder, skip: tuple, x, y, z, lo_dual, hi_dual) -> None:
+    """Label the optimum exact only with an exact certificate (certify.py) for the program rebuilt in
+    rational arithmetic; a certified point other than the re-verified one is re-verified in turn."""
+    rows = sum(b.rows.values())
+    if b.model.transcendental:
+        result.certificate = "the design uses exp/log/sqrt or non-integer powers: no exact arithmetic"
+        return
+    if b.N > CERTIFY_MAX_VARIABLES or rows > CERTIFY_MAX_ROWS:
+        result.certificate = (f"too large to certify exactly ({b.N:,} variables, {rows:,} rows; the exact "
+                              f"certificate is tried up to {CERTIFY_MAX_VARIABLES:,} variables and "
+                              f"{CERTIFY_MAX_ROWS:,} rows)")
+        return
+    eb = LPBuilder(b.model, b.k, exact=True)
+    for req in b.model.requirements:
+        if req.label not in skip:
+            eb.add_requirement(req)
+    program = eb.exact_program()
+    shown = [v for key in b.decisions for v in np.asarray(result.values[key], dtype=object).reshape(-1)]
+    cands = [shown] if all(isinstance(v, Fraction) for v in shown) else []
+    cert = certify(program, x, y, z, lo_dual, hi_dual, cands)
+    result.certificate = cert.reason
+    if not cert.certified:
+        result.objective = result.solver_objective
+        return
+    if cert.x != shown:
+        tables = {key: np.array(cert.x[k * b.P:(k + 1) * b.P], dtype=object).reshape(b.T)
+                  for k, key in enumerate(b.decisions)}
+        result.values = tables
+        verify_design(result, b, candidates=(tables,))
+    if result.verified_objective != _fmt(cert.objective):  # the certificate and the checker disagree: a bug
+        raise DesignError(f"the certified optimum {_fmt(cert.objective)} differs from the re-verified objective "
+                          f"{result.verified_objective}")
+    result.objective_exact = result.verified_objective
+    result.objective = float(cert.objective)
 
 
 def _snap(tables: dict, denominator: int) -> dict:
@@ -409,15 +544,16 @@ def concrete_model(model: Model, tables: dict, extra_measures=()) -> Model:
                                extra={**model.extra, "decided": tables})
 
 
-def verify_design(result: DesignResult, b: LPBuilder) -> None:
+def verify_design(result: DesignResult, b: LPBuilder, candidates=None) -> None:
     """Snap to exact rationals (if the snapped mechanism still satisfies every constraint) and
-    re-check with the exhaustive checker. A design that fails its own re-check is an error."""
+    re-check with the exhaustive checker. A design that fails its own re-check is an error. The
+    re-verified objective is exact but not necessarily optimal: only certify_design says optimal."""
     m = result.model
     sense, expr, span = m.objective
     objective = Measure("objective", expr, span)
     last = None
-    for tables in (_snap(result.values, 1000), _snap(result.values, 10**6),
-                   {k: v.astype(object) for k, v in result.values.items()}):
+    for tables in candidates or (_snap(result.values, 1000), _snap(result.values, 10**6),
+                                 {k: v.astype(object) for k, v in result.values.items()}):
         concrete = concrete_model(m, tables, (objective,))
         try:
             report = ExhaustiveChecker(concrete, Options(grid=b.k, grid_measures=True)).run()
@@ -429,7 +565,7 @@ def verify_design(result: DesignResult, b: LPBuilder) -> None:
             result.model = concrete
             met = report.metrics["objective"]
             result.objective = met.value
-            result.objective_exact = met.exact
+            result.verified_objective = met.exact
             result.values = tables
             return
     bad = [f"{p.name}: {p.verdict}" for p in last.properties if p.verdict not in ("verified", "passed-search")]
@@ -437,30 +573,57 @@ def verify_design(result: DesignResult, b: LPBuilder) -> None:
                       "the solver's tolerance may be too loose for this problem")
 
 
-def describe_rules(result: DesignResult, limit: int = 64) -> list[str]:
-    """The designed rules as a table (small spaces) or a summary."""
+def rules_data(result: DesignResult, limit: int = 64) -> dict:
+    """The designed rules as data: per report profile (small spaces) or min/mean/max per rule and
+    agent. Values are exact strings when the rules are rational, floats otherwise."""
     m = result.model
     b_grids = grids(m, result.grid)
     T = [g.size for g in b_grids]
     P = int(np.prod(T))
-    names = sorted({k[0] for k in result.values})
-    lines = []
+
+    def value(v):
+        return _fmt(v) if isinstance(v, Fraction) else float(v)
+
     if P > limit:
+        summary = {}
         for (name, code), arr in sorted(result.values.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             a = np.asarray(arr, dtype=float)
-            lines.append(f"{name}[{m.agents.label(code)}]: min {a.min():.4g}, mean {a.mean():.4g}, max {a.max():.4g}")
-        return lines
+            summary[f"{name}[{m.agents.label(code)}]"] = {"min": float(a.min()), "mean": float(a.mean()),
+                                                          "max": float(a.max())}
+        return {"summary": summary}
+    names = sorted({k[0] for k in result.values})
+    profiles = []
     for p in range(P):
         idx = np.unravel_index(p, T)
-        prof = ", ".join(b_grids[a].labels[i] for a, i in enumerate(idx))
-        cells = []
-        for name in names:
-            vals = [result.values[(name, code)][idx] for code in m.agents.codes]
-            cells.append(f"{name}=(" + ", ".join(_fmt(v) if isinstance(v, Fraction) else f"{float(v):.4g}"
-                                                 for v in vals) + ")")
-        lines.append(f"reports ({prof}): " + "  ".join(cells))
-    return lines
+        profiles.append({"reports": [b_grids[a].labels[i] for a, i in enumerate(idx)],
+                         "rules": {name: [value(result.values[(name, code)][idx]) for code in m.agents.codes]
+                                   for name in names}})
+    return {"profiles": profiles}
 
+
+def describe_rules(result: DesignResult, limit: int = 64) -> list[str]:
+    """The designed rules as a table (small spaces) or a summary."""
+    data = rules_data(result, limit)
+    if "summary" in data:
+        return [f"{k}: min {v['min']:.4g}, mean {v['mean']:.4g}, max {v['max']:.4g}" for k, v in data["summary"].items()]
+
+    def show(v):
+        return v if isinstance(v, str) else f"{v:.4g}"
+
+    return [f"reports ({', '.join(row['reports'])}): "
+            + "  ".join(f"{name}=(" + ", ".join(show(v) for v in vals) + ")" for name, vals in row["rules"].items())
+            for row in data["profiles"]]
+
+
+def _report_is(m: Model, g: list, a: int, i: int) -> str:
+    """The condition "agent a reports its i-th type" in spec syntax (one comparison per item for
+    vector types)."""
+    ts, agent = m.type_spaces[a], m.agent_label(a)
+    if ts.items is None:
+        return f"{m.report_name}[{agent}] == {g[a].labels[i]}"
+    values = list(ts.values)
+    return " and ".join(f"{m.report_name}[{agent}, {ts.items.label(code)}] == {ts.labels[values.index(c)]}"
+                        for code, c in zip(ts.items.codes, g[a].exact[i], strict=True))
 
 
 def designed_spec(result: DesignResult, limit: int = 400) -> str | None:
@@ -479,9 +642,14 @@ def designed_spec(result: DesignResult, limit: int = 400) -> str | None:
     mech = next(x for x in spec.mechanisms if x.name == m.name)
     f = Formatter([], m.extra["source"].splitlines())
     f.kind = "mechanism"
-    agent_var, report = m.agent_var, m.report_name
-    lines = [f"# Designed by mechc from {m.file}: the decisions of design {m.name}, written out per report profile.",
-             f"# Objective ({m.objective[0]}): {result.objective_exact or result.objective}.",
+    agent_var = m.agent_var
+    lines = [f"# Designed by mechc from {m.file}: the decisions of design {m.name}, written out per report profile."]
+    if result.discretisation:
+        lines.append(f"# Real intervals discretised: {result.discretisation}; the objective is the grid's.")
+    objective = (f"{result.objective_exact} (certified optimal)" if result.objective_exact else
+                 f"{result.objective!r} (the solver's optimum, not certified exact); these rules re-verified: "
+                 f"{result.verified_objective or 'float'}")
+    lines += [f"# Objective ({m.objective[0]}): {objective}.",
              f"mechanism {m.name}Designed {{"]
     if mech.doc:
         lines.append(f'  "{mech.doc} (designed)"'.replace("\n", " "))
@@ -491,10 +659,15 @@ def designed_spec(result: DesignResult, limit: int = 400) -> str | None:
         if isinstance(item, ast.Objective):
             lines.append(f"  measure objective = expect {f.expr(item.body)}")
             continue
-        if isinstance(item, ast.TypeDecl) and not m.finite:
-            k = g[0]
-            probs = ", ".join(_fmt(p) for p in k.exact_probs)
-            lines.append(f"  type {item.name}[{item.agent}] in {{{', '.join(k.labels)}}} ~ [{probs}]")
+        if isinstance(item, ast.TypeDecl) and "discretised" in m.extra:
+            # the interval becomes the finite space the design was solved on; the declaration keeps
+            # its agent and item indices (type v[i, k in Items] ...)
+            text = f.item(item)
+            head = text[:text.index("]") + 1]
+            labels = [m.agent_label(a) for a in range(m.n_agents)]
+            ts = m.type_spaces[labels.index(item.agent) if item.agent in labels else 0]
+            probs = ", ".join(_fmt(p) for p in ts.probs)
+            lines.append(f"  {head} in {{{', '.join(ts.labels)}}} ~ [{probs}]")
             continue
         lines.append("  " + f.item(item))
     names = sorted({k[0] for k in result.values})
@@ -502,7 +675,7 @@ def designed_spec(result: DesignResult, limit: int = 400) -> str | None:
         branches = []
         for p in range(P):
             idx = np.unravel_index(p, T)
-            cond = " and ".join(f"{report}[{m.agent_label(a)}] == {g[a].labels[i]}" for a, i in enumerate(idx))
+            cond = " and ".join(_report_is(m, g, a, i) for a, i in enumerate(idx))
             vals = [result.values[(name, code)][idx] for code in m.agents.codes]
             vals = [_fmt(v) if isinstance(v, Fraction) else repr(float(v)) for v in vals]
             if len(set(vals)) == 1:
@@ -534,6 +707,8 @@ class ContractResult:
     notes: list = field(default_factory=list)
     target: str = ""
     decisions: int = 0  # size of the linear program (decision variables), also when it is infeasible
+    verified_objective: str | None = None  # exact objective of the wages shown (re-checked, maybe not optimal)
+    certificate: str = ""  # how the optimum was certified exact, or why it was not
 
 
 def solve_contract(model: Model, solver: str = "HIGHS") -> ContractResult:
@@ -576,72 +751,84 @@ def _solve_contract_for(model: Model, target_label: str, target, solver: str) ->
         exact = all(isinstance(v, Fraction) for v in values)
         return Evaluation(model, [], [], exact, None, cache)
 
+    exact = not model.transcendental
+
     def affine(fn):
+        """(c0, [c_k]) of an expression affine in the decisions: exact Fractions when the contract
+        allows exact arithmetic (checked for linearity in floats at a random point first)."""
         zero = [0.0] * m
         c0 = float(fn(ev_at(zero)))
         coef = np.array([float(fn(ev_at([1.0 if j == k else 0.0 for j in range(m)]))) - c0 for k in range(m)])
         d = np.random.default_rng(5).uniform(0, 3, m)
         if abs(float(fn(ev_at(list(d)))) - (c0 + coef @ d)) > 1e-9 * (1 + abs(c0)):
             raise DesignError("the contract's utilities and objective must be linear in the decisions")
-        return c0, coef
+        if not exact:
+            return c0, list(coef)
+        e0 = Fraction(fn(ev_at([Fraction(0)] * m)))
+        return e0, [Fraction(fn(ev_at([Fraction(int(j == k)) for j in range(m)]))) - e0 for k in range(m)]
 
-    rows_a, rhs, families = [], [], {}
+    ub, b_ub, eq, b_eq, families = [], [], [], [], {}
     u_t0, u_t = affine(lambda ev: ev.ref("utility", (target,)))
     for a in actions.codes:
         if a == target:
             continue
         u_a0, u_a = affine(lambda ev, a=a: ev.ref("utility", (a,)))
-        rows_a.append(u_a - u_t)  # U(a) - U(target) <= 0
-        rhs.append(u_t0 - u_a0)
+        ub.append([x - y for x, y in zip(u_a, u_t, strict=True)])  # U(a) - U(target) <= 0
+        b_ub.append(u_t0 - u_a0)
         families["implement " + target_label] = families.get("implement " + target_label, 0) + 1
     wants_ir = any(r.name == "ex_post_ir" for r in model.requirements)
     if wants_ir:
-        rows_a.append(-u_t)
-        rhs.append(u_t0)
+        ub.append([-x for x in u_t])
+        b_ub.append(u_t0)
         families["ir"] = 1
     # `feasible` lines: linear (in)equalities on the decisions, enforced in every contract (the
     # block has no reading in which they could be optional) and re-checked exactly below
-    rows_eq, rhs_eq = [], []
     for label, diff, sign, equality in feasible_rows(model):
         f0, f = affine(lambda ev, diff=diff: ev.eval(diff, {}))
         if equality:
-            rows_eq.append(f)  # f0 + f x == 0
-            rhs_eq.append(-f0)
+            eq.append(f)  # f0 + f x == 0
+            b_eq.append(-f0)
         else:
-            rows_a.append(sign * f)  # sign * (f0 + f x) <= 0
-            rhs.append(-sign * f0)
+            sg = 1 if sign > 0 else -1  # an int keeps exact coefficients exact
+            ub.append([sg * v for v in f])  # sign * (f0 + f x) <= 0
+            b_ub.append(-sg * f0)
         families[label] = 1
     sense, expr, _ = model.objective
     from ..model.nodes import Aggregate, IndexVar
 
     bind = {IndexVar("implemented"): target}
-    x = cp.Variable(m)
-    cons = [np.array(rows_a) @ x <= np.array(rhs)] if rows_a else []
-    if rows_eq:
-        cons.append(np.array(rows_eq) @ x == np.array(rhs_eq))
-
-    if isinstance(expr, Aggregate) and expr.op == "max" and sense == "minimize" and expr.where is sympy.true \
-            and len(expr.vars) == 1:
-        # min-budget: minimise the largest of affine terms through an epigraph variable B
-        budget = cp.Variable()
+    budget = isinstance(expr, Aggregate) and expr.op == "max" and sense == "minimize" and expr.where is sympy.true \
+        and len(expr.vars) == 1
+    n = m + budget
+    if budget:
+        # min-budget: minimise the largest of affine terms through an epigraph variable B (the last one)
+        ub = [row + [0] for row in ub]
+        eq = [row + [0] for row in eq]
         set_codes = Evaluation(model, [], []).set_codes(expr.sets[0])
         for code in set_codes:
             t0, t = affine(lambda ev, code=code: ev.eval(expr.body, {**bind, expr.vars[0]: code}))
-            cons.append(t @ x + t0 <= budget)
+            ub.append([*t, -1])  # t x + t0 <= B
+            b_ub.append(-t0)
         families["budget"] = len(set_codes)
-        objective_term = budget
+        c0, c = 0, [0] * m + [1]
     else:
         c0, c = affine(lambda ev: ev.eval(expr, bind))
-        objective_term = c @ x + c0
-    lo = np.array([float((model.defs[n].bounds or (None, None))[0] if (model.defs[n].bounds or (None,))[0]
-                         is not None else -np.inf) for n, _ in decisions])
-    hi = np.array([float((model.defs[n].bounds or (None, None))[1] if (model.defs[n].bounds or (None, None))[1]
-                         is not None else np.inf) for n, _ in decisions])
-    if np.isfinite(lo).any():
-        cons.append(x[np.flatnonzero(np.isfinite(lo))] >= lo[np.isfinite(lo)])
-    if np.isfinite(hi).any():
-        cons.append(x[np.flatnonzero(np.isfinite(hi))] <= hi[np.isfinite(hi)])
-    prob = cp.Problem((cp.Maximize if sense == "maximize" else cp.Minimize)(objective_term), cons)
+    lo = [model.defs[name].bounds[0] if model.defs[name].bounds else None for name, _ in decisions] + [None] * budget
+    hi = [model.defs[name].bounds[1] if model.defs[name].bounds else None for name, _ in decisions] + [None] * budget
+    x = cp.Variable(n)
+    cons = {}
+    if ub:
+        cons["ub"] = np.array(ub, dtype=float) @ x <= np.array(b_ub, dtype=float)
+    if eq:
+        cons["eq"] = np.array(eq, dtype=float) @ x == np.array(b_eq, dtype=float)
+    lo_idx = [j for j, v in enumerate(lo) if v is not None]
+    hi_idx = [j for j, v in enumerate(hi) if v is not None]
+    if lo_idx:
+        cons["lo"] = x[np.array(lo_idx)] >= np.array([float(lo[j]) for j in lo_idx])
+    if hi_idx:
+        cons["hi"] = x[np.array(hi_idx)] <= np.array([float(hi[j]) for j in hi_idx])
+    objective_term = np.array(c, dtype=float) @ x + float(c0)
+    prob = cp.Problem((cp.Maximize if sense == "maximize" else cp.Minimize)(objective_term), list(cons.values()))
     t = time.perf_counter()
     try:
         with quiet_solver_output():
@@ -652,31 +839,69 @@ def _solve_contract_for(model: Model, target_label: str, target, solver: str) ->
     if prob.status not in ("optimal", "optimal_inaccurate"):
         return ContractResult(prob.status, None, None, {}, {}, {}, families, solve_s, target=target_label,
                               decisions=m)
-    # snap to rationals, re-check every constraint exactly, keep the feasible snap whose objective
-    # is closest to the solver's optimum (small denominators first on ties)
-    best = None
-    for den in (1000, 10**6):
-        vals = [Fraction(float(v)).limit_denominator(den) for v in x.value]
+
+    def recheck(vals):
+        """Every constraint at rational decisions, in exact arithmetic: (checks, evaluation)."""
         ev = ev_at(vals)
         u_target = ev.ref("utility", (target,))
         checks = {f"{target_label} >= {actions.label(a)}": bool(u_target >= ev.ref("utility", (a,)))
                   for a in actions.codes if a != target}
         if wants_ir:
             checks["ir"] = bool(u_target >= 0)
-        for c in model.constraints:
-            checks[f"feasible (line {c.span.line})"] = bool(ev.eval(c.expr, {}))
-        checks["bounds"] = all((lo[k] == -np.inf or v >= lo[k]) and (hi[k] == np.inf or v <= hi[k])
+        for con in model.constraints:
+            checks[f"feasible (line {con.span.line})"] = bool(ev.eval(con.expr, {}))
+        checks["bounds"] = all((lo[k] is None or v >= lo[k]) and (hi[k] is None or v <= hi[k])
                                for k, v in enumerate(vals))
+        return checks, ev
+
+    # snap to rationals, re-check every constraint exactly, keep the feasible snap whose objective
+    # is closest to the solver's optimum (small denominators first on ties)
+    best = None
+    for den in (1000, 10**6):
+        vals = [Fraction(float(v)).limit_denominator(den) for v in x.value[:m]]
+        checks, ev = recheck(vals)
         if all(checks.values()):
             obj = ev.eval(expr, bind)
             gap = abs(float(obj) - float(prob.value))
             if best is None or gap < best[0] - 1e-12:
                 best = (gap, vals, ev, checks, obj)
-    if best is None:
+    cert, note = None, "the contract uses exp/log/sqrt or non-integer powers: no exact arithmetic, no certificate"
+    if exact:
+        neg = sense == "minimize"
+        program = ExactProgram(n, [-v if neg else v for v in c], -Fraction(c0) if neg else Fraction(c0),
+                               [_sparse_row(r) for r in ub], list(b_ub), [_sparse_row(r) for r in eq], list(b_eq),
+                               lo, hi, negated=neg)
+        duals = {k: np.atleast_1d(np.asarray(con.dual_value, dtype=float)) for k, con in cons.items()}
+        lo_dual, hi_dual = np.zeros(n), np.zeros(n)
+        lo_dual[lo_idx] = duals.get("lo", [])
+        hi_dual[hi_idx] = duals.get("hi", [])
+        cands = [best[1] + ([best[4]] if budget else [])] if best is not None else []
+        cert = certify(program, x.value, duals.get("ub", []), duals.get("eq", []), lo_dual, hi_dual, cands)
+        note = cert.reason
+    if cert is not None and cert.certified:
+        vals = cert.x[:m]
+        checks, ev = recheck(vals)
+        obj = ev.eval(expr, bind)
+        if not all(checks.values()) or obj != cert.objective:  # the certificate and the model disagree: a bug
+            raise DesignError("the certified optimal contract fails its own exact re-check")
+        best = (0.0, vals, ev, checks, obj)
+    elif best is None:
         raise DesignError("the optimal contract fails its own exact re-check: " +
                           ", ".join(k for k, v in checks.items() if not v))
     _, vals, ev, checks, obj = best
-    wages = {(n, model.defs[n].index_sets[0].label(code)): v for (n, code), v in zip(decisions, vals, strict=True)}
-    values = {n: ev.ref(n, ()) for n, d in model.defs.items() if d.body is not None and not d.index_sets}
-    return ContractResult(prob.status, float(obj), _fmt(obj) if isinstance(obj, Fraction) else None, wages,
-                          values, checks, families, solve_s, target=target_label, decisions=m)
+    wages = {(n_, model.defs[n_].index_sets[0].label(code)): v for (n_, code), v in zip(decisions, vals, strict=True)}
+    values = {n_: ev.ref(n_, ()) for n_, d in model.defs.items() if d.body is not None and not d.index_sets}
+    certified = cert is not None and cert.certified
+    verified = _fmt(obj) if isinstance(obj, Fraction) else None
+    r = ContractResult(prob.status, float(obj) if certified else float(prob.value), verified if certified else None,
+                       wages, values, checks, families, solve_s, target=target_label, decisions=m,
+                       verified_objective=verified, certificate=note)
+    if not certified:
+        r.notes.append(f"not certified optimal ({note}); the wages shown are the best rational contract "
+                       "re-checked exactly, the objective the solver's float optimum")
+    return r
+
+
+def _sparse_row(row) -> tuple[list, list]:
+    cols = [j for j, v in enumerate(row) if v]
+    return cols, [Fraction(row[j]) for j in cols]

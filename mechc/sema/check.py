@@ -1252,6 +1252,11 @@ class Checker:
                 if "elem" in (ta.kind, tb.kind) and (ta.numeric or tb.numeric):
                     hint = "a symbol compares only with symbols of its own set, e.g. v[i] == High"
                 self.fail(e.span, f"cannot compare {ta} with {tb}", hint)
+            if ta == BOOL:
+                # between conditions, == is "both or neither" and != "exactly one": written with
+                # and/or/not, which every back end evaluates (sympy's Eq takes no booleans)
+                same = sympy.Or(sympy.And(a, b), sympy.And(sympy.Not(a), sympy.Not(b)))
+                return BOOL, same if e.op == "==" else sympy.Not(same)
         else:
             for t, side in ((ta, e.left), (tb, e.right)):
                 if not t.numeric:

@@ -134,3 +134,29 @@ def test_design_feasible_lines_not_listed_are_an_error(tmp_path, capsys):
     err = _error(text, "unlisted.mech", capsys, tmp_path)
     assert "unlisted.mech:12:3: error: the design's 'feasible' lines are not among its constraints" in err
     assert "add 'feasible' to 'subject to'" in err
+
+
+def test_design_json_with_output_dir_is_one_json_document(tmp_path):
+    # issue 14, part 5: "wrote ..." lines followed the JSON document on stdout
+    p = _fresh_process("design", "specs/design/optimal_auction_two_bidders.mech", "--format", "json", "-o", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)  # raises if anything but one document is on stdout
+    assert "wrote" in p.stderr and "wrote" not in p.stdout
+    assert out["written"] and all(Path(w).is_file() for w in out["written"])
+    # the designed rules and the timings the text report shows are in the JSON too
+    rows = out["rules"]["profiles"]
+    assert len(rows) == 4 and rows[0]["reports"] == ["1", "1"] and set(rows[0]["rules"]) == {"pay", "x"}
+    assert {"build_s", "solve_s", "verify_s", "certify_s"} <= set(out["timings"])
+    assert out["objective_exact"] == "3/2" and out["certified"] is True
+
+
+def test_contract_output_dir_writes_the_designed_contract(tmp_path, capsys):
+    # issue 14, part 5: `-o DIR` on a contract wrote nothing and said nothing
+    assert main(["design", "specs/design/moral_hazard.mech", "-o", str(tmp_path)]) == 0
+    target = tmp_path / "moral_hazard_contract.json"
+    assert f"wrote {target}" in capsys.readouterr().out
+    doc = json.loads(target.read_text())
+    assert doc["decisions_exact"] == {"wage[Fail]": "0", "wage[Success]": "5/2"} and doc["objective_exact"] == "2"
+    assert main(["design", "specs/design/moral_hazard.mech", "-o", str(tmp_path), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["written"] == [str(target)] and "wrote" in captured.err

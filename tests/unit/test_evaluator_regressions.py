@@ -287,3 +287,54 @@ def test_generated_module_matches_the_evaluator(name, tmp_path):
     for row in range(P):  # the scalar entry point agrees with the batch
         one = mod.run(reports[row].tolist(), truths[row].tolist())
         assert one.utility == tuple(float(u) for u in batch.utility[row])
+
+
+# issue 14, part 5: `==` / `!=` between two conditions stopped with "internal error: TypeError:
+# unsupported operand type(s) for -: 'StrictGreaterThan' and 'Zero'" (sympy's Eq takes no booleans)
+BOOL_EQ = """mechanism BoolEq {
+  agents i in 1..2
+  type v[i] in {0, 1, 2}
+  report b[i] of v[i]
+  t[i] = b[i] >= 1
+  x[i] = if t[1] == (b[2] > 0) then 1 else 0
+  y[i] = if t[1] != t[2] then 1 else 0
+  pay[i] = 0
+  utility[i] = v[i] * x[i] - pay[i]
+  measure agree = expect x[1]
+  measure differ = expect y[1]
+}"""
+
+
+@pytest.mark.parametrize("exact", EXACT_MODES)
+def test_conditions_compare_with_eq_and_ne(exact):
+    model = mechc.load_text(BOOL_EQ, "booleq.mech")
+    metrics = mechc.check(model, exact=exact).metrics
+    profiles = list(itertools.product(range(3), repeat=2))
+    agree = F(sum((b1 >= 1) == (b2 > 0) for b1, b2 in profiles), 9)
+    differ = F(sum((b1 >= 1) != (b2 >= 1) for b1, b2 in profiles), 9)
+    assert (agree, differ) == (F(5, 9), F(4, 9))
+    assert metrics["agree"].value == pytest.approx(float(agree)) and metrics["differ"].value == pytest.approx(float(differ))
+
+
+def test_conditions_compared_on_an_interval_reach_z3_and_the_generated_module(tmp_path):
+    # true type 3/8 reporting 1/2 flips t[1] while the other's 1/2 keeps (b[2] > 1/2) false: x 1 -> 0,
+    # utility -1/8 -> 0, so dsic is violated, and z3 must find it through the lowered ==
+    text = BOOL_EQ.replace("in {0, 1, 2}", ": real in [0, 1] ~ uniform").replace("b[i] >= 1", "b[i] >= 1 / 2").replace(
+        "(b[2] > 0)", "(b[2] > 1 / 2)").replace("pay[i] = 0", "pay[i] = if x[i] == 1 then 1 / 2 else 0") + "\n"
+    text = text.replace("  measure agree", "  require dsic\n  measure agree")
+    path = tmp_path / "booleq_interval.mech"
+    path.write_text(text)
+    report = mechc.check(mechc.load(path))
+    assert report.properties["dsic"].verdict == "violated" and report.properties["dsic"].method == "smt"
+    assert main(["compile", str(path), "-o", str(tmp_path / "out"), "--no-verify"]) == 0
+    mod = _load_module(tmp_path / "out" / "booleq_interval.py")
+    assert mod.run([0.375, 0.5]).x == (1, 1) and mod.run([0.5, 0.5]).x == (0, 0)
+
+
+def test_myerson_with_one_bidder_is_a_posted_price(capsys):
+    # issue 14, part 5: n = 1 exited 2 ("max over an empty set"); with `default 0` it is a posted
+    # price 1/2 on U[0, 1]: revenue 1/2 * P(v >= 1/2) = 1/4 (Myerson 1981), up to the grid's quadrature
+    report = mechc.check(mechc.load("specs/myerson_optimal.mech", params={"n": "1"}), grid=101)
+    assert all(p.verdict == "proved" for p in report.properties)
+    assert report.metrics["revenue"].value == pytest.approx(0.25, abs=3e-3)
+    assert main(["check", "specs/myerson_optimal.mech", "--param", "n=1"]) == 0
