@@ -20,6 +20,7 @@ import sympy
 
 from ..model.model import Model, Requirement
 from ..model.nodes import NamedSet, NoneConst, RangeSet, ReportVal
+from ..model.priors import prior_of
 from ..report import PropertyResult
 
 _PIECEWISE = (sympy.Piecewise, sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside)
@@ -146,7 +147,7 @@ class SymbolicChecker:
     def symbols(self):
         syms = []
         for k, ts in enumerate(self.model.type_spaces):
-            extra = {"nonnegative": True} if ts.lo >= 0 else {}
+            extra = {"nonnegative": True} if ts.lo is not None and ts.lo >= 0 else {}
             syms.append(sympy.Symbol(f"b{k + 1}", real=True, **extra))
         return syms
 
@@ -154,7 +155,7 @@ class SymbolicChecker:
         """(X, P, b, t): u = t X(b) - P(b) for agent a, or NotApplicable with the reason."""
         b = self.symbols()
         ts = self.model.type_spaces[a]
-        t = sympy.Symbol("t", real=True, **({"nonnegative": True} if ts.lo >= 0 else {}))
+        t = sympy.Symbol("t", real=True, **({"nonnegative": True} if ts.lo is not None and ts.lo >= 0 else {}))
         inl = Inliner(self.model, b, {a: t})
         u = inl.go(self.model.utility, {self.model.utility_var: self.model.agents.codes[a]})
         X = sympy.diff(u, t)
@@ -241,7 +242,7 @@ def closed_form(model: Model, expr, timeout_s: float = 5.0):
 
     if threading.current_thread() is not threading.main_thread():
         return None
-    if any(ts.items is not None or ts.symbolic or not ts.continuous or ts.dist != "uniform"
+    if any(ts.items is not None or ts.symbolic or not ts.continuous or prior_of(ts).uniform_on() is None
            for ts in model.type_spaces):
         return None
     chk = SymbolicChecker(model)
@@ -255,8 +256,9 @@ def closed_form(model: Model, expr, timeout_s: float = 5.0):
         density = sympy.Integer(1)
         limits = []
         for sym, ts in zip(b, model.type_spaces, strict=True):
-            density /= sympy.Rational(ts.hi - ts.lo)
-            limits.append((sym, sympy.Rational(ts.lo), sympy.Rational(ts.hi)))
+            lo, hi = prior_of(ts).uniform_on()
+            density /= sympy.Rational(hi - lo)
+            limits.append((sym, sympy.Rational(lo), sympy.Rational(hi)))
         value = sympy.integrate(sympy.piecewise_fold(f) * density, *limits)
         return sympy.nsimplify(sympy.simplify(value)) if not value.has(sympy.Integral) else None
 
