@@ -264,8 +264,9 @@ def _examples(model: Model, report: Report | None) -> dict[str, list[str]]:
 def _test_context(model: Model, report: Report | None, spec_path: str, name: str) -> dict:
     spaces = []
     for ts in model.type_spaces:
-        if ts.continuous:  # an unbounded type is drawn up to its prior's 1e-9 tail quantiles
-            lo, hi = prior_of(ts).window(TEST_TAIL)
+        if ts.continuous:  # an unbounded type is drawn up to its prior's 1e-9 tail quantiles (6 digits)
+            lo, hi = (float(f"{x:.6g}") for x in prior_of(ts).window(TEST_TAIL))
+            lo, hi = (float(ts.lo) if ts.lo is not None else lo), (float(ts.hi) if ts.hi is not None else hi)
             spaces.append(f"st.floats({lo!r}, {hi!r}, allow_nan=False)")
         elif ts.symbolic:
             spaces.append("st.sampled_from([" + ", ".join(json.dumps(lbl) for lbl in ts.labels) + "])")

@@ -416,7 +416,7 @@ def _invert(mix: Prior, u: np.ndarray) -> np.ndarray:
             x, y = np.where(below, m, x), np.where(below, y, m)
         a = a.copy()
         a[inner] = 0.5 * (x + y)
-    return np.where(u >= 1, b, a).reshape(shape)
+    return np.where(u >= 1, b, np.where(u <= 0, qs.min(axis=0), a)).reshape(shape)
 
 
 def prior_of(ts) -> Prior:

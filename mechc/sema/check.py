@@ -620,14 +620,14 @@ class Checker:
                 if not open_:
                     self.fail(e.span, f"an infinite end is open: '{'-inf' if sign < 0 else 'inf'}' is closed "
                                       f"with '{'[' if sign < 0 else ']'}'",
-                              f"write {'(-inf, ...' if sign < 0 else '[..., inf)'}")
+                              "an infinite end takes a parenthesis: [lo, inf), (-inf, hi] or (-inf, inf)")
                 ends.append(None)
                 continue
             v = self._num(self.const(e, "an interval bound"), e)
             if open_:
                 self.fail(e.span, f"the finite {side} end {_fmt(v)} is open",
-                          f"finite ends are closed: write {'[' if side == 'lower' else ''}{_fmt(v)}"
-                          f"{']' if side == 'upper' else ''} (an end point has probability 0 under a continuous prior)")
+                          f"finite ends are closed: write {f'[{_fmt(v)}, ...' if side == 'lower' else f'..., {_fmt(v)}]'} "
+                          "(an end point has probability 0 under a continuous prior, so nothing is lost)")
             ends.append(v)
         lo, hi = ends
         if lo is not None and hi is not None and not lo < hi:
