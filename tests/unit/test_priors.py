@@ -350,20 +350,26 @@ def test_other_priors_are_gridded_at_equal_probability_quantile_midpoints(decl):
     assert all(isinstance(p, F) for p in pts) and pts == sorted(pts)
 
 
-def test_a_wide_interval_no_longer_puts_all_grid_weight_at_zero():
-    """[0, 1e9] ~ exponential(1/3) used to give revenue 0: the grid's second point was 5e7."""
-    text = """mechanism Post {
+POSTED = """mechanism Post {
   agents i in 1..1
-  type v[i]: real in [0, 1e9] ~ exponential(1/3)
+  type v[i]: real in %s
   report b[i] of v[i]
-  x[i] = if b[i] >= 3 then 1 else 0
-  pay[i] = 3 * x[i]
+  x[i] = if b[i] >= %s then 1 else 0
+  pay[i] = %s * x[i]
   utility[i] = v[i] * x[i] - pay[i]
   require dsic
   measure revenue = expect pay[1]
 }
 """
-    rev = mechc.check(mechc.load_text(text, "p.mech"), grid=201).metrics["revenue"].value
+
+
+def posted_revenue(space: str, price: str, grid: int):
+    return mechc.check(mechc.load_text(POSTED % (space, price, price), "p.mech"), grid=grid).metrics["revenue"]
+
+
+def test_a_wide_interval_no_longer_puts_all_grid_weight_at_zero():
+    """[0, 1e9] ~ exponential(1/3) used to give revenue 0: the grid's second point was 5e7."""
+    rev = posted_revenue("[0, 1e9] ~ exponential(1/3)", "3", 201).value
     assert rev == pytest.approx(3 * np.exp(-1), abs=0.01)
 
 
@@ -398,19 +404,8 @@ def test_search_states_the_window_it_searched_for_an_unbounded_type():
 
 
 def test_symbolic_closed_form_uses_the_support_of_uniform_a_b():
-    text = """mechanism Post {
-  agents i in 1..1
-  type v[i]: real in [0, 4] ~ uniform(1, 3)
-  report b[i] of v[i]
-  x[i] = if b[i] >= 2 then 1 else 0
-  pay[i] = 2 * x[i]
-  utility[i] = v[i] * x[i] - pay[i]
-  require dsic
-  measure revenue = expect pay[1]
-}
-"""
-    rev = mechc.check(mechc.load_text(text, "p.mech"), grid=5).metrics["revenue"]
-    assert rev.exact == "1" and "closed form" in rev.method
+    rev = posted_revenue("[0, 4] ~ uniform(1, 3)", "5/2", 5)  # 5/2 P(v >= 5/2) = 5/2 * 1/4 (not * 3/8)
+    assert rev.exact == "5/8" and "closed form" in rev.method
 
 
 def test_compiled_module_and_its_tests_handle_an_unbounded_type(tmp_path):
