@@ -100,7 +100,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            doc="density proportional to x^(shape-1) exp(-rate x) on [0, inf); gamma(1, r) = exponential(r)"),
     Family("lognormal", {2: ("mu", "sigma")}, frozenset({"sigma"}),
            lambda a, lo, hi: (Fraction(0), None),
-           lambda stats, a, lo, hi: stats.lognorm(a[1], scale=math.exp(a[0])),
+           lambda stats, a, lo, hi: stats.lognorm(a[1], scale=np.exp(a[0])),
            doc="log x ~ normal(mu, sigma), on (0, inf)"),
     Family("pareto", {2: ("alpha", "scale")}, frozenset({"alpha", "scale"}),
            lambda a, lo, hi: (a[1], None),
@@ -163,7 +163,12 @@ def problems(name: str, args: tuple[Fraction, ...], lo: Fraction | None, hi: Fra
         return [Problem(f"{prior.describe()} puts no probability on {where}",
                         f"its support is {interval_text(sa, sb)}; the prior is truncated to the declared interval")]
     if prior.density_pieces() is None:
-        mass = prior.mass()
+        try:
+            with np.errstate(all="ignore"):
+                mass = prior.mass()
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return [Problem(f"{prior.describe()} cannot be evaluated in double precision on {where}",
+                            "use parameters and bounds within about 1e300")]
         if not mass > 1e-300:
             return [Problem(f"{prior.describe()} gives {where} probability {mass:.3g}: too little to compute with",
                             "move the interval towards the distribution's bulk")]
@@ -340,7 +345,8 @@ def _triangular_pieces(p: Prior):
 def _beta_pieces(p: Prior):
     """Beta(a, b) on [lo, hi] with positive integer a, b: y^(a-1) (1-y)^(b-1) / B(a, b) with
     y = (x - lo) / (hi - lo), expanded into powers of x."""
-    if p.lo is None or p.hi is None or any(v.denominator != 1 or v <= 0 for v in p.args):
+    if p.lo is None or p.hi is None or any(v.denominator != 1 or v <= 0 for v in p.args) \
+            or sum(p.args) > MAX_EXACT_DEGREE + 2:
         return None
     a, b = (int(v) for v in p.args)
     w = p.hi - p.lo
@@ -353,6 +359,8 @@ def _beta_pieces(p: Prior):
         poly = _poly_mul(poly, (1 - y[0], -y[1]))
     return (Piece(p.lo, p.hi, poly),)
 
+
+MAX_EXACT_DEGREE = 64  # beta(a, b) keeps its polynomial density up to degree a + b - 2 <= 64
 
 _EXACT = {"uniform": _uniform_pieces, "triangular": _triangular_pieces, "beta": _beta_pieces}
 
