@@ -155,8 +155,12 @@ class Assignments(SetExpr):
 
 @dataclass(frozen=True)
 class Interval(Node):
+    """``[lo, hi]``; an end written with a parenthesis is open: ``[0, inf)``, ``(-inf, inf)``."""
+
     lo: Expr
     hi: Expr
+    lo_open: bool = False
+    hi_open: bool = False
 
 
 # ---- distributions ----
@@ -170,6 +174,15 @@ class Dist(Node):
 class DistNamed(Dist):
     name: str
     args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class DistMixture(Dist):
+    """``3/4 uniform(0, 3) + 1/4 exponential(1)``: number-literal weights, named components."""
+
+    weights: tuple[Fraction, ...]
+    components: tuple[DistNamed, ...]
+    texts: tuple[str, ...] = field(default=(), compare=False)  # the weights as written
 
 
 @dataclass(frozen=True)

@@ -120,17 +120,21 @@ class Formatter:
 
     def _f_TypeDecl(self, t: ast.TypeDecl) -> str:
         idx = ", ".join([t.agent] + [f"{b.var} in {self.set(b.set)}" for b in t.items])
-        if isinstance(t.space, ast.Interval):
-            space = f"[{self.expr(t.space.lo, 5)}, {self.expr(t.space.hi, 5)}]"
-        else:
-            space = self.set(t.space)
+        space = self.interval(t.space) if isinstance(t.space, ast.Interval) else self.set(t.space)
         kind = f": {t.kind} in" if t.kind else " in"
         dist = f" ~ {self.dist(t.dist)}" if t.dist is not None else ""
         return f"type {t.name}[{idx}]{kind} {space}{dist}"
 
+    def interval(self, iv: ast.Interval) -> str:
+        return (("(" if iv.lo_open else "[") + f"{self.expr(iv.lo, 5)}, {self.expr(iv.hi, 5)}"
+                + (")" if iv.hi_open else "]"))
+
     def dist(self, d) -> str:
         if isinstance(d, ast.DistNamed):
             return d.name + (f"({', '.join(self.expr(a) for a in d.args)})" if d.args else "")
+        if isinstance(d, ast.DistMixture):
+            texts = d.texts or tuple(str(w) for w in d.weights)
+            return " + ".join(f"{w} {self.dist(c)}" for w, c in zip(texts, d.components, strict=True))
         if isinstance(d, ast.DistList):
             return "[" + ", ".join(self.expr(p) for p in d.probs) + "]"
         return "{" + ", ".join(f"{self.expr(k, 5)}: {self.expr(v, 5)}" for k, v in d.entries) + "}"
@@ -161,7 +165,7 @@ class Formatter:
 
     def _f_Strategy(self, st: ast.Strategy) -> str:
         if isinstance(st.set, ast.Interval):
-            return f"strategy {st.name}[{st.agent}] in [{self.expr(st.set.lo, 5)}, {self.expr(st.set.hi, 5)}]"
+            return f"strategy {st.name}[{st.agent}] in {self.interval(st.set)}"
         return f"strategy {st.name}[{st.agent}] in {self.set(st.set)}"
 
     def _f_Leader(self, ld: ast.Leader) -> str:

@@ -146,9 +146,27 @@ class _ToAst(Transformer):
     def interval(self, meta, ch):
         return ast.Interval(ch[0], ch[1], span=self._span(meta))
 
+    def interval_open_hi(self, meta, ch):
+        return ast.Interval(ch[0], ch[1], False, True, span=self._span(meta))
+
+    def interval_open_lo(self, meta, ch):
+        return ast.Interval(ch[0], ch[1], True, False, span=self._span(meta))
+
+    def interval_open(self, meta, ch):
+        return ast.Interval(ch[0], ch[1], True, True, span=self._span(meta))
+
     def dist_named(self, meta, ch):
         name, args = ch
         return ast.DistNamed(str(name), tuple(args or ()), span=self._span(meta))
+
+    def dist_mixture(self, meta, ch):
+        weights, texts, parts = zip(*ch, strict=True)
+        return ast.DistMixture(weights, parts, texts, span=self._span(meta))
+
+    def mix_term(self, meta, ch):
+        (weight, text), name, args = ch
+        part = ast.DistNamed(str(name), tuple(args or ()), span=self._span(meta))
+        return weight, text, part
 
     def dist_list(self, meta, ch):
         return ast.DistList(tuple(ch[0]), span=self._span(meta))

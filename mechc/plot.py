@@ -14,6 +14,9 @@ import numpy as np
 from .errors import MechError
 from .model.evaluate import Evaluation
 from .model.model import Model, _fmt
+from .model.priors import prior_of
+
+TAIL = 1e-3  # an unbounded axis is drawn between these quantiles of the prior
 
 
 @dataclass
@@ -39,8 +42,12 @@ class PlotData:
 
 
 def _points(ts, k: int) -> list[Fraction]:
+    """K evenly spaced points of a real type's interval; an unbounded end is cut at the prior's
+    0.1% (or 99.9%) quantile."""
     if ts.continuous:
-        return [ts.lo + (ts.hi - ts.lo) * Fraction(j, k - 1) for j in range(k)]
+        lo = ts.lo if ts.lo is not None else Fraction(f"{prior_of(ts).window(TAIL)[0]:.6g}")
+        hi = ts.hi if ts.hi is not None else Fraction(f"{prior_of(ts).window(TAIL)[1]:.6g}")
+        return [lo + (hi - lo) * Fraction(j, k - 1) for j in range(k)]
     return [Fraction(v) for v in ts.values]
 
 

@@ -27,7 +27,7 @@ from ..model.evaluate import Evaluation, isnan
 from ..model.model import Model, Requirement, _fmt
 from ..model.nodes import DefRef, make_aggregate
 from ..report import Counterexample, Metric, PropertyResult, Report
-from .grid import AgentGrid, default_grid, grids, space_sizes
+from .grid import AgentGrid, default_grid, grids, quadrature_text, space_sizes
 
 TOL = 1e-9
 MAX_TYPES_PER_AGENT = 2_000_000
@@ -446,7 +446,7 @@ class ExhaustiveChecker:
             how = "exact expectation under the prior" if self.exact else "expectation under the prior (float64)"
             if not m.finite:
                 how = (f"expectation under the grid's discrete prior ({self.k} points per type dimension), "
-                       "not the continuous prior")
+                       f"{quadrature_text(m)}; not the continuous prior")
             metrics[ms.name] = Metric(float(v), None, _fmt(v) if isinstance(v, Fraction) else None, how)
         notes = []
         if m.constraints and not any(r.name == "feasible" for r in self.reqs):

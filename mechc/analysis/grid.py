@@ -1,8 +1,11 @@
 """Each agent's type space as a finite list of points with prior weights.
 
-Finite spaces are taken as declared. A real interval becomes ``K`` evenly spaced rational points
-including both ends, weighted by the trapezoid rule times the density and normalised, so
-expectations are quadratures of the continuous prior (exact weights for ``uniform``).
+Finite spaces are taken as declared. A real interval with a uniform prior becomes ``K`` evenly
+spaced rational points including both ends, weighted by the trapezoid rule (exact rationals). Any
+other prior (bounded or not) is cut into ``K`` cells of equal probability, each represented by its
+midpoint in probability, ``ppf((j + 1/2) / K)`` rounded to 9 significant digits, with weight
+exactly ``1/K``: the points follow the mass, so a prior whose mass sits in a small part of a wide
+(or unbounded) interval is not reduced to one point.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..model.model import Model, TypeSpace, _fmt
+from ..model.priors import prior_of
 
 DEFAULT_GRID = 21
 DEFAULT_PROFILES = 1_000_000  # the default grid shrinks (to at least 5 points) to stay near this
@@ -45,26 +49,38 @@ class AgentGrid:
         return len(self.labels)
 
 
-def _density(ts: TypeSpace, x: Fraction) -> float:
-    if ts.dist == "exponential":
-        return math.exp(-float(ts.dist_args[0]) * float(x - ts.lo))
-    if ts.dist == "normal":
-        mu, sd = (float(a) for a in ts.dist_args)
-        return math.exp(-((float(x) - mu) ** 2) / (2 * sd * sd))
-    return 1.0
-
-
 def component_points(ts: TypeSpace, k: int) -> tuple[list, list[Fraction], list[str]]:
     if not ts.continuous:
         return list(ts.values), list(ts.probs), list(ts.labels)
-    pts = [ts.lo + (ts.hi - ts.lo) * Fraction(j, k - 1) for j in range(k)]
-    trap = [Fraction(1, 2) if j in (0, k - 1) else Fraction(1) for j in range(k)]
-    if ts.dist == "uniform":
-        w = trap
-    else:
-        w = [t * Fraction(_density(ts, p)) for t, p in zip(trap, pts, strict=True)]
+    prior = prior_of(ts)
+    uniform = prior.uniform_on()
+    if uniform is None:
+        return _quantile_points(prior, k)
+    lo, hi = uniform
+    pts = [lo + (hi - lo) * Fraction(j, k - 1) for j in range(k)]
+    w = [Fraction(1, 2) if j in (0, k - 1) else Fraction(1) for j in range(k)]
     total = sum(w)
     return pts, [x / total for x in w], [_fmt(p) for p in pts]
+
+
+def _quantile_points(prior, k: int) -> tuple[list, list[Fraction], list[str]]:
+    """Midpoints in probability of K equal-probability cells, as short decimal rationals."""
+    lo, hi = prior.support()
+    pts, labels = [], []
+    for x in prior.ppf((np.arange(k) + 0.5) / k):
+        p = Fraction(f"{float(x):.9g}")
+        p = p if lo is None else max(lo, p)
+        p = p if hi is None else min(hi, p)
+        pts.append(p)
+        labels.append(f"{float(x):.9g}" if p == Fraction(f"{float(x):.9g}") else _fmt(p))
+    return pts, [Fraction(1, k)] * k, labels
+
+
+def quadrature_text(model: Model) -> str:
+    """How a grid turns the model's continuous priors into weights (for metric descriptions)."""
+    rules = {"trapezoid rule" if prior_of(ts).uniform_on() is not None else "equal-probability cells at quantiles"
+             for ts in model.type_spaces if ts.continuous}
+    return " on uniform priors, ".join(sorted(rules, reverse=True)) + (" on the others" if len(rules) > 1 else "")
 
 
 def agent_grid(ts: TypeSpace, k: int) -> AgentGrid:

@@ -24,13 +24,15 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
-from scipy import optimize, stats
+from scipy import optimize
 
 from ..model.evaluate import Evaluation
 from ..model.model import Model, Requirement, TypeSpace, _fmt
+from ..model.priors import prior_of
 from ..report import Counterexample, Metric, PropertyResult
 
 TOL = 1e-9
+TAIL = 1e-6  # an unbounded type is searched between these quantiles of its prior
 
 
 @dataclass
@@ -65,7 +67,7 @@ class RegretSearch:
         return sorted(found)
 
     def breakpoints(self, ts: TypeSpace) -> np.ndarray:
-        lo, hi = float(ts.lo), float(ts.hi)
+        lo, hi = _window(ts)
         width = hi - lo
         pts = [lo, hi] + [c for c in self.constants if lo <= c <= hi]
         around = [p + s * width * d for p in pts for s in (-1, 1) for d in (1e-6, 1e-3)]
@@ -76,15 +78,13 @@ class RegretSearch:
         if not ts.continuous:
             vals = np.array([float(v) for v in ts.values]) if not ts.symbolic else np.array(ts.values)
             return rng.choice(vals, size=size, p=np.array([float(p) for p in ts.probs]))
-        lo, hi = float(ts.lo), float(ts.hi)
         u = rng.random(size)
-        if ts.dist == "exponential":
-            rate = float(ts.dist_args[0])
-            return lo - np.log1p(-u * (1 - math.exp(-rate * (hi - lo)))) / rate
-        if ts.dist == "normal":
-            mu, sd = (float(a) for a in ts.dist_args)
-            return stats.truncnorm.ppf(u, (lo - mu) / sd, (hi - mu) / sd, loc=mu, scale=sd)
-        return lo + (hi - lo) * u
+        prior = prior_of(ts)
+        uniform = prior.uniform_on()
+        if uniform is not None:
+            lo, hi = (float(x) for x in uniform)
+            return lo + (hi - lo) * u
+        return prior.ppf(u)
 
     # ---- evaluation: utility of agent a with true type `true` when the reports are `reports`
     def utility(self, a: int, true: np.ndarray, reports: list[np.ndarray]) -> np.ndarray:
@@ -118,14 +118,15 @@ class RegretSearch:
         best = (-math.inf, None)
         # stage 1: misreports at breakpoints (constants, ends, others' reports) and a coarse grid
         if ts.continuous:
-            cands = np.concatenate([self.breakpoints(ts), np.linspace(float(ts.lo), float(ts.hi), 21)])
+            cands = np.concatenate([self.breakpoints(ts), np.linspace(*_window(ts), 21)])
         else:
             cands = np.array([float(v) for v in ts.values])
         cand_rows = [np.full((S, self.K[a]), c) for c in cands]
         for j in range(self.n):
             if j != a and self.K[j] == self.K[a] and ts.continuous:
+                lo, hi = _window(ts)
                 for d in (0.0, 1e-6, -1e-6):
-                    cand_rows.append(np.clip(others[j] + d * float(ts.hi - ts.lo), float(ts.lo), float(ts.hi)))
+                    cand_rows.append(np.clip(others[j] + d * (hi - lo), lo, hi))
         for mis in cand_rows:
             g = self.gains(a, true, others, mis)
             k = int(np.argmax(g))
@@ -134,8 +135,7 @@ class RegretSearch:
         # stage 2: differential evolution over (true, misreport, others), vectorised; stage 3: polish
         if all(t.continuous for t in self.model.type_spaces):
             layout = self._layout(a)
-            bounds = np.array([(float(self.model.type_spaces[j].lo), float(self.model.type_spaces[j].hi))
-                               for _, j in layout])
+            bounds = np.array([_window(self.model.type_spaces[j]) for _, j in layout])
 
             def neg_gain(x):
                 x = x.reshape(len(layout), -1)
@@ -207,7 +207,7 @@ class RegretSearch:
         true = self.sample(ts, rng, (M, self.K[a]))
         others = [self.sample(t, rng, (M, self.K[j])) if j != a else None for j, t in enumerate(self.model.type_spaces)]
         if ts.continuous and self.K[a] == 1:
-            cands = np.concatenate([self.breakpoints(ts), np.linspace(float(ts.lo), float(ts.hi), self.opts.mc_grid)])
+            cands = np.concatenate([self.breakpoints(ts), np.linspace(*_window(ts), self.opts.mc_grid)])
         elif not ts.continuous and self.K[a] == 1:
             cands = np.array([float(v) for v in ts.values])
         else:
@@ -240,6 +240,11 @@ class RegretSearch:
                                                 f"{self.opts.mc_grid}-point grid (a lower bound)")}
         budget = (f"{self.evaluations:,} utility evaluations (breakpoints + grid on {self.opts.samples} samples per "
                   f"agent, differential evolution {self.opts.de_popsize}x{self.opts.de_maxiter}), seed {self.opts.seed}")
+        windows = sorted({f"{ts.describe()} within [{_window(ts)[0]:.6g}, {_window(ts)[1]:.6g}]"
+                          for ts in self.model.type_spaces if not ts.bounded})
+        if windows:
+            budget += ("; unbounded types searched between the prior's " f"{TAIL:g} and 1 - {TAIL:g} quantiles: "
+                       + ", ".join(windows))
         stats_ = {"max_regret": max(best_overall[0], 0.0), "evaluations": self.evaluations, "seed": self.opts.seed}
         g, a, where = best_overall
         if g > float(eps) + TOL:
@@ -267,7 +272,7 @@ class RegretSearch:
         spaces = m.type_spaces
 
         def conv(x, ts):
-            return [min(max(snap(float(v)), ts.lo), ts.hi) if ts.continuous else Fraction(float(v))
+            return [_clip(snap(float(v)), ts.lo, ts.hi) if ts.continuous else Fraction(float(v))
                     for v in np.atleast_1d(x)]
 
         vals = [conv(x, spaces[j]) if x is not None else None for j, x in enumerate(others)]
@@ -306,6 +311,17 @@ class RegretSearch:
                               f"agent {fields['agent']} with true type {fields['true_type']} gains {_fmt(u_l - u_t)} by "
                               f"reporting {fields['misreport']} instead of the truth (utility {_fmt(u_t)} -> {_fmt(u_l)})"
                               + (f" when the others report {oth}" if oth else ""), True)
+
+
+def _window(ts: TypeSpace) -> tuple[float, float]:
+    """The range searched for a real type: its interval, an infinite end replaced by the prior's
+    TAIL (or 1 - TAIL) quantile."""
+    return prior_of(ts).window(TAIL)
+
+
+def _clip(v: Fraction, lo: Fraction | None, hi: Fraction | None) -> Fraction:
+    v = v if lo is None else max(v, lo)
+    return v if hi is None else min(v, hi)
 
 
 def check_search(model: Model, req: Requirement, opts: SearchOptions | None = None):

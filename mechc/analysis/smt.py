@@ -366,8 +366,9 @@ class SmtChecker:
                 cons.append(z3.Or(*[v == code for code in ts.values]))
             else:
                 v = z3.Real(f"{name}_{c}", self.c)
-                if ts.continuous:
-                    cons += [v >= _q(ts.lo, self.c), v <= _q(ts.hi, self.c)]
+                if ts.continuous:  # an infinite end has no bound
+                    cons += [v >= _q(ts.lo, self.c)] if ts.lo is not None else []
+                    cons += [v <= _q(ts.hi, self.c)] if ts.hi is not None else []
                 else:
                     cons.append(z3.Or(*[v == _q(x, self.c) for x in ts.values]))
             terms.append(v)

@@ -180,7 +180,7 @@ class SymbolicChecker:
     def symbols(self):
         syms = []
         for k, ts in enumerate(self.model.type_spaces):
-            extra = {"nonnegative": True} if ts.lo >= 0 else {}
+            extra = {"nonnegative": True} if ts.lo is not None and ts.lo >= 0 else {}
             syms.append(sympy.Symbol(f"b{k + 1}", real=True, **extra))
         return syms
 
@@ -188,7 +188,7 @@ class SymbolicChecker:
         """(X, P, b, t): u = t X(b) - P(b) for agent a, or NotApplicable with the reason."""
         b = self.symbols()
         ts = self.model.type_spaces[a]
-        t = sympy.Symbol("t", real=True, **({"nonnegative": True} if ts.lo >= 0 else {}))
+        t = sympy.Symbol("t", real=True, **({"nonnegative": True} if ts.lo is not None and ts.lo >= 0 else {}))
         inl = Inliner(self.model, b, {a: t})
         u = inl.go(self.model.utility, {self.model.utility_var: self.model.agents.codes[a]})
         X = sympy.diff(u, t)

@@ -18,12 +18,14 @@ import jinja2
 
 from .. import __version__
 from ..model.model import Model, TypeSpace, _fmt
+from ..model.priors import prior_of
 from ..report import Report
 from .printer import MechPrinter, num, sanitize, set_method
 
 __all__ = ["GeneratedFiles", "generate", "module_name"]
 
 _EMBED_MARK = "# ---- begin embedded ----\n"
+TEST_TAIL = 1e-9  # generated property tests draw an unbounded type between these quantiles of its prior
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,14 @@ def docstring(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
+def _end(x, default: str) -> str:
+    """An interval end as a Python literal (an infinite end: float("inf"))."""
+    return repr(float(x)) if x is not None else f'float("{default}")'
+
+
 def _space(ts: TypeSpace) -> str:
     if ts.continuous:
-        return f'("interval", {float(ts.lo)!r}, {float(ts.hi)!r})'
+        return f'("interval", {_end(ts.lo, "-inf")}, {_end(ts.hi, "inf")})'
     vals = tup(str(v) if ts.symbolic else repr(float(v)) for v in ts.values)
     return f'("finite", {vals})'
 
@@ -257,8 +264,10 @@ def _examples(model: Model, report: Report | None) -> dict[str, list[str]]:
 def _test_context(model: Model, report: Report | None, spec_path: str, name: str) -> dict:
     spaces = []
     for ts in model.type_spaces:
-        if ts.continuous:
-            spaces.append(f"st.floats({float(ts.lo)!r}, {float(ts.hi)!r}, allow_nan=False)")
+        if ts.continuous:  # an unbounded type is drawn up to its prior's 1e-9 tail quantiles (6 digits)
+            lo, hi = (float(f"{x:.6g}") for x in prior_of(ts).window(TEST_TAIL))
+            lo, hi = (float(ts.lo) if ts.lo is not None else lo), (float(ts.hi) if ts.hi is not None else hi)
+            spaces.append(f"st.floats({lo!r}, {hi!r}, allow_nan=False)")
         elif ts.symbolic:
             spaces.append("st.sampled_from([" + ", ".join(json.dumps(lbl) for lbl in ts.labels) + "])")
         else:

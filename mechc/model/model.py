@@ -8,6 +8,7 @@ from fractions import Fraction
 import sympy
 
 from ..errors import Span
+from .priors import interval_text, prior_of
 
 NONE_CODE = -(2**40)  # the code of `none` in element arrays; never a range element or symbol code
 
@@ -59,7 +60,7 @@ class TypeSpace:
     probs: tuple[Fraction, ...] = ()
     symbolic: bool = False  # finite set of symbols
     labels: tuple[str, ...] = ()
-    lo: Fraction | None = None
+    lo: Fraction | None = None  # interval ends; None for an infinite end ([0, inf), (-inf, inf))
     hi: Fraction | None = None
     dist: str = "uniform"
     dist_args: tuple[Fraction, ...] = ()
@@ -71,11 +72,14 @@ class TypeSpace:
     def continuous(self) -> bool:
         return self.kind == "interval"
 
+    @property
+    def bounded(self) -> bool:
+        """A finite space, or an interval with two finite ends."""
+        return self.kind != "interval" or (self.lo is not None and self.hi is not None)
+
     def describe(self) -> str:
         if self.kind == "interval":
-            args = ", ".join(_fmt(a) for a in self.dist_args)
-            d = f"{self.dist}({args})" if args else self.dist
-            return f"[{_fmt(self.lo)}, {_fmt(self.hi)}] ~ {d}"
+            return f"{interval_text(self.lo, self.hi)} ~ {prior_of(self).describe()}"
         return "{" + ", ".join(self.labels) + "}"
 
 

@@ -43,7 +43,7 @@ from ..model.nodes import (
     TypeVal,
     make_aggregate,
 )
-from ..model.priors import Prior
+from ..model.priors import ALIASES, FAMILIES, Prior, interval_text, problems
 from .types import BOOL, ERR, INT, NONE, NUM, VType, comparable_eq, unify
 
 MAX_SET_SIZE = 100_000
@@ -52,9 +52,8 @@ AGGREGATES = {"sum", "prod", "min", "max", "argmax", "argmin", "count", "any", "
 KEYWORDS = {"mechanism", "param", "agents", "set", "type", "report", "of", "outcomes", "require", "measure",
             "expect", "feasible", "if", "then", "else", "and", "or", "not", "in", "where", "default", "true",
             "false", "none", "assignments", "int", "real", "bool", "design", "contract", "game", "decide",
-            "subject", "to", "maximize", "minimize", "implement", "strategy", "leader", "moves"}
+            "subject", "to", "maximize", "minimize", "implement", "strategy", "leader", "moves", "inf"}
 RESERVED = set(BUILTIN_FUNCS) | AGGREGATES
-DISTS = {"uniform": 0, "exponential": 1, "normal": 2}
 
 # property -> (number of arguments, what it needs from the spec)
 PROPERTIES: dict[str, tuple[int, str]] = {
@@ -143,6 +142,15 @@ def _count(k: int, word: str) -> str:
     return f"{k} {word if k == 1 else plural}"
 
 
+def _infinity(e: ast.Expr) -> int:
+    """+1 for ``inf``, -1 for ``-inf``, 0 for anything else (an interval end)."""
+    if isinstance(e, ast.Name) and e.name == "inf":
+        return 1
+    if isinstance(e, ast.Neg) and _infinity(e.operand) == 1:
+        return -1
+    return 0
+
+
 def _fmt(x) -> str:
     if isinstance(x, Fraction):
         return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
@@ -209,6 +217,8 @@ class Checker:
 
     def suggest(self, name: str, env: dict[str, Local], pool=None) -> str | None:
         """'did you mean' plus where the suggested name was declared."""
+        if name == "inf":
+            return "'inf' only stands for an infinite end of a type interval, e.g. [0, inf)"
         hint = did_you_mean(name, self.names_in_scope(env) if pool is None else pool)
         if hint is None:
             return None
@@ -554,26 +564,10 @@ class Checker:
             if d.kind == "int":
                 self.fail(d.space.span, "an int type ranges over a set, not an interval",
                           "write 'int in lo..hi' or 'real in [lo, hi]'")
-            lo = self._num(self.const(d.space.lo, "an interval bound"), d.space.lo)
-            hi = self._num(self.const(d.space.hi, "an interval bound"), d.space.hi)
-            if not lo < hi:
-                self.fail(d.space.span, f"empty interval [{_fmt(lo)}, {_fmt(hi)}]", "an interval [lo, hi] needs lo < hi")
-            dist, args = "uniform", ()
-            if d.dist is not None:
-                if not isinstance(d.dist, ast.DistNamed):
-                    self.fail(d.dist.span, "a probability list needs a finite type set",
-                              "continuous types take a named distribution: uniform, exponential(rate), normal(mean, sd)")
-                dist = d.dist.name
-                if dist not in DISTS:
-                    self.fail(d.dist.span, f"unknown distribution '{dist}'",
-                              did_you_mean(dist, DISTS) or "known: uniform, exponential(rate), normal(mean, sd)")
-                if len(d.dist.args) != DISTS[dist]:
-                    self.fail(d.dist.span, f"{dist} takes {_count(DISTS[dist], 'argument')}, got {len(d.dist.args)}")
-                args = tuple(self._num(self.const(a, "a distribution parameter"), a) for a in d.dist.args)
-                if dist == "exponential" and args[0] <= 0 or dist == "normal" and args[1] <= 0:
-                    self.fail(d.dist.span, f"{dist}: the rate / standard deviation must be positive")
-            return TypeSpace("interval", lo=lo, hi=hi, dist=dist, dist_args=args, items=items, span=d.span,
-                             prior=Prior(dist, args, lo, hi))
+            lo, hi = self.interval_ends(d.space)
+            prior = self.continuous_prior(d, lo, hi)
+            return TypeSpace("interval", lo=lo, hi=hi, dist=prior.name, dist_args=prior.args, items=items,
+                             span=d.span, prior=prior)
         if d.kind == "real" and not isinstance(d.space, ast.NumberSet | ast.RangeSet):
             self.fail(d.space.span, "'real in' takes an interval [lo, hi] or a set of numbers")
         fs = self._resolve_set(d.space, None)
@@ -599,8 +593,9 @@ class Checker:
                 probs_d[key] = self._num(self.const(p, "a probability"), p)
             probs = tuple(probs_d.get(e, Fraction(0)) for e in fs.elements)
         else:
-            self.fail(d.dist.span, f"'{d.dist.name}' is a continuous distribution; a finite type set takes "
-                                   "'uniform' or a list of probabilities")
+            what = f"'{d.dist.name}' is a continuous distribution" if isinstance(d.dist, ast.DistNamed) \
+                else "a mixture is a continuous prior"
+            self.fail(d.dist.span, f"{what}; a finite type set takes 'uniform' or a list of probabilities")
         for p in probs:
             if p < 0:
                 self.fail(d.dist.span, f"negative probability {_fmt(p)}")
@@ -611,6 +606,78 @@ class Checker:
         return TypeSpace("finite", values=fs.codes if sym else tuple(Fraction(v) for v in fs.elements),
                          probs=probs, symbolic=sym, labels=tuple(_fmt(e) for e in fs.elements),
                          items=items, span=d.span)
+
+    def interval_ends(self, iv: ast.Interval) -> tuple[Fraction | None, Fraction | None]:
+        """The constant ends of ``[lo, hi]``; None for an infinite end (``inf``/``-inf``, which must
+        be open: ``[0, inf)``). Finite ends are closed."""
+        ends = []
+        for side, e, open_ in (("lower", iv.lo, iv.lo_open), ("upper", iv.hi, iv.hi_open)):
+            sign = _infinity(e)
+            if sign:
+                if (sign > 0) != (side == "upper"):
+                    self.fail(e.span, f"the {side} end of an interval cannot be {'-' if sign < 0 else ''}inf",
+                              "write (-inf, hi], [lo, inf) or (-inf, inf)")
+                if not open_:
+                    self.fail(e.span, f"an infinite end is open: '{'-inf' if sign < 0 else 'inf'}' is closed "
+                                      f"with '{'[' if sign < 0 else ']'}'",
+                              "an infinite end takes a parenthesis: [lo, inf), (-inf, hi] or (-inf, inf)")
+                ends.append(None)
+                continue
+            v = self._num(self.const(e, "an interval bound"), e)
+            if open_:
+                self.fail(e.span, f"the finite {side} end {_fmt(v)} is open",
+                          f"finite ends are closed: write {f'[{_fmt(v)}, ...' if side == 'lower' else f'..., {_fmt(v)}]'} "
+                          "(an end point has probability 0 under a continuous prior, so nothing is lost)")
+            ends.append(v)
+        lo, hi = ends
+        if lo is not None and hi is not None and not lo < hi:
+            self.fail(iv.span, f"empty interval [{_fmt(lo)}, {_fmt(hi)}]", "an interval [lo, hi] needs lo < hi")
+        return lo, hi
+
+    def continuous_prior(self, d: ast.TypeDecl, lo: Fraction | None, hi: Fraction | None) -> Prior:
+        """The declared prior of a real interval: a named distribution or a mixture of them,
+        truncated to [lo, hi]; the default is uniform (which needs a bounded interval)."""
+        if d.dist is None:
+            if lo is None or hi is None:
+                self.fail(d.space.span, f"the interval {interval_text(lo, hi)} is unbounded, so it needs a named prior",
+                          "the default prior is uniform, which needs bounds; write e.g. '~ exponential(1)' or "
+                          "'~ normal(0, 1)'")
+            return Prior("uniform", (), lo, hi)
+        if isinstance(d.dist, ast.DistNamed):
+            return self.named_prior(d.dist, lo, hi)
+        if isinstance(d.dist, ast.DistMixture):
+            for w, part in zip(d.dist.weights, d.dist.components, strict=True):
+                if w <= 0:
+                    self.err(part.span, f"mixture weight {_fmt(w)} is not positive", "each weight is a probability > 0")
+            total = sum(d.dist.weights, Fraction(0))
+            if total != 1:
+                self.err(d.dist.span, f"the mixture weights sum to {_fmt(total)}, not 1",
+                         "weights are exact rationals: write 1/3, not 0.33")
+            parts = []
+            for w, part in zip(d.dist.weights, d.dist.components, strict=True):
+                try:
+                    parts.append((w, self.named_prior(part, lo, hi)))
+                except _Err:
+                    pass
+            if len(parts) < len(d.dist.components) or total != 1 or any(w <= 0 for w in d.dist.weights):
+                raise _Err
+            return Prior("mixture", (), lo, hi, tuple(parts))
+        self.fail(d.dist.span, "a probability list needs a finite type set",
+                  "continuous types take a named distribution: " + ", ".join(f.signatures() for f in FAMILIES.values()))
+
+    def named_prior(self, d: ast.DistNamed, lo: Fraction | None, hi: Fraction | None) -> Prior:
+        if d.name not in FAMILIES:
+            hint = (f"write '{ALIASES[d.name]}': every prior is truncated to the declared interval"
+                    if d.name in ALIASES else did_you_mean(d.name, FAMILIES))
+            self.fail(d.span, f"unknown distribution '{d.name}'",
+                      hint or "known: " + ", ".join(f.signatures() for f in FAMILIES.values()))
+        args = tuple(self._num(self.const(a, "a distribution parameter"), a) for a in d.args)
+        found = problems(d.name, args, lo, hi)
+        for p in found:
+            self.err(d.args[p.arg].span if p.arg is not None else d.span, p.message, p.hint)
+        if found:
+            raise _Err
+        return Prior(d.name, args, lo, hi)
 
     def check_strategies(self, decls: list[ast.Strategy]) -> None:
         """game blocks: `strategy s[i] in SET` (every player) or `strategy s[Row] in SET` (one player).
@@ -690,6 +757,10 @@ class Checker:
 
     def strategy_space(self, st: ast.Strategy) -> TypeSpace:
         if isinstance(st.set, ast.Interval):
+            lo, hi = self.interval_ends(st.set)
+            if lo is None or hi is None:
+                self.fail(st.set.span, f"the strategy interval {interval_text(lo, hi)} is unbounded",
+                          "a continuous game's strategies range over a bounded interval [lo, hi]")
             decl = ast.TypeDecl(st.name, st.agent, (), "real", st.set, None, span=st.span)
             return self.type_space(decl)
         fs = self._resolve_set(st.set, None)
