@@ -19,6 +19,29 @@ class EmptyAggregate(ValueError):
     """argmax/argmin over an empty selection with no default."""
 
 
+class UndefinedValue(ValueError):
+    """A result (a rule, a utility, a welfare) that is undefined (NaN) or infinite at a profile."""
+
+
+def require_finite_rows(name, value, profiles):
+    """Raise UndefinedValue naming the first profile (a row of ``profiles``) where the float result
+    ``value`` is NaN or +-inf: log of a number <= 0, exp overflow, division by zero or an empty
+    aggregate reached it. A result is never returned as inf or nan."""
+    v = np.asarray(value)
+    if v.dtype.kind != "f":
+        return
+    rows = np.broadcast_to(v, (len(profiles),) + v.shape[1:]).reshape(len(profiles), -1)
+    bad = ~np.isfinite(rows)
+    if not bad.any():
+        return
+    row = int(np.argmax(bad.any(axis=1)))
+    x = rows[row][bad[row]][0]
+    kind = "undefined (nan)" if np.isnan(x) else f"infinite ({x})"
+    raise UndefinedValue(f"{name} is {kind} at reports {np.asarray(profiles)[row].tolist()} (profile {row}): "
+                         "log of a number <= 0, exp overflow, division by zero or an empty aggregate; "
+                         "'mechc check' names the rule")
+
+
 def recip(x, exact=False):
     """1/x elementwise; NaN where x == 0. Returns (value, mask of zero denominators)."""
     den = np.asarray(x)

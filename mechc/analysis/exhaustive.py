@@ -23,7 +23,7 @@ import numpy as np
 import sympy
 
 from ..errors import EvalError, ResourceLimit
-from ..model.evaluate import Evaluation, isnan
+from ..model.evaluate import Evaluation
 from ..model.model import Model, Requirement, _fmt
 from ..model.nodes import DefRef, make_aggregate
 from ..report import Counterexample, Metric, PropertyResult, Report
@@ -205,19 +205,14 @@ class ExhaustiveChecker:
         u = np.broadcast_to(self.utility(ev, a), (R,))
         return (u * w).sum(), ev.inexact or self.model.transcendental
 
-    def raise_undefined(self, ev: Evaluation, arr, what: str, profile_of) -> None:
-        if not ev.undefined:  # NaN only arises at a recorded site (division, empty max, exp/log, index)
-            return
-        bad = isnan(arr)
-        if not np.any(bad):
-            return
-        flat = int(np.argmax(bad.reshape(-1)))
-        where = profile_of(flat)
-        spans = [s for s in ev.undefined if s is not None]
-        why = "; ".join(sorted(set(ev.undefined.values()))) or "undefined value"
-        raise EvalError(f"{what} is undefined ({why}) at reports {where}", spans[0] if spans else None,
-                        "give aggregates over possibly empty sets a default (max(j in S where ..., b[j], default 0)) "
-                        "and guard divisions")
+    def rule_label(self, name: str, codes: tuple = ()) -> str:
+        """``name[i, ...]`` in the spec's spelling of the index elements."""
+        sets = self.model.defs[name].index_sets
+        return name + ("[" + ", ".join(s.label(c) for s, c in zip(sets, codes, strict=True)) + "]" if codes else "")
+
+    def rule_span(self, name: str):
+        d = self.model.defs.get(name)
+        return d.span if d is not None else self.model.span
 
     def grid_measures(self):
         """The measures computed on the profiles: all on finite spaces; on intervals only when asked
@@ -276,35 +271,40 @@ class ExhaustiveChecker:
                 w = w * self.probs[a][idx[a]]
 
             def prof(flat, s=s):
-                return self.profile_text(np.unravel_index(s + flat, self.T))
+                return "reports " + self.profile_text(np.unravel_index(s + flat, self.T))
 
-            def put(arr, val, what, s=s, e=e, ev=ev):
+            def put(arr, val, what, rule, s=s, e=e, ev=ev):
                 val = np.broadcast_to(val, (e - s,))
-                self.raise_undefined(ev, val, what, prof)
+                ev.require_finite(val, what, prof, self.rule_span(rule))
                 arr[s:e] = val
 
             for a in range(n):
                 if "u" in keep:
-                    put(keep["u"][a], self.utility(ev, a), f"the utility of agent {m.agent_label(a)}")
+                    put(keep["u"][a], self.utility(ev, a), f"the utility of agent {m.agent_label(a)}", "utility")
                 if "pay" in keep:
-                    put(keep["pay"][a], ev.ref("pay", (self.codes[a],)), f"pay[{m.agent_label(a)}]")
+                    put(keep["pay"][a], ev.ref("pay", (self.codes[a],)), f"pay[{m.agent_label(a)}]", "pay")
                 if "x" in keep:
-                    put(keep["x"][a], ev.ref("x", (self.codes[a],)), f"x[{m.agent_label(a)}]")
+                    put(keep["x"][a], ev.ref("x", (self.codes[a],)), f"x[{m.agent_label(a)}]", "x")
             for k, c in enumerate(m.constraints if "feasible" in keep else ()):
                 keep["feasible"][k][s:e] = np.broadcast_to(ev.eval(c.expr, {}), (e - s,))
             if "welfare" in keep:
-                put(keep["welfare"][0], ev.eval(m.welfare[0], {}), "the welfare of the chosen outcome")
-                put(keep["welfare"][1], ev.eval(m.welfare[1], {}), "the best welfare")
+                put(keep["welfare"][0], ev.eval(m.welfare[0], {}), "the welfare of the chosen outcome", "choice")
+                put(keep["welfare"][1], ev.eval(m.welfare[1], {}), "the best welfare", "choice")
             for key in store:
                 val = np.broadcast_to(ev.ref(*key), (e - s,))
-                self.raise_undefined(ev, val, key[0], prof)
+                ev.require_finite(val, self.rule_label(*key), prof, self.rule_span(key[0]))
                 self._store_put(store, key, s, e, val)
             for ms in self.grid_measures():
                 val = np.broadcast_to(ev.eval(ms.expr, {}), (e - s,))
-                self.raise_undefined(ev, val, f"measure '{ms.name}'", prof)
-                measures[ms.name] += (w * val).sum()
+                ev.require_finite(val, f"measure '{ms.name}'", prof, ms.span)
+                with np.errstate(all="ignore"):
+                    measures[ms.name] += (w * val).sum()
             if self.opts.progress:
                 self.opts.progress("rules", e / P)
+        for ms in self.grid_measures():  # finite terms can still sum past the float64 range
+            if not math.isfinite(measures[ms.name]):
+                raise EvalError(f"measure '{ms.name}' is not finite (float64 overflow in the expectation)", ms.span,
+                                "rescale the measured quantity")
         keep["store"] = store
         keep["measures"] = measures
         return keep
@@ -392,9 +392,10 @@ class ExhaustiveChecker:
                     idx[a] = int(r)
                     for k, j in enumerate(others):
                         idx[j] = int(ranges[j][pos_o[k][b]])
-                    return self.profile_text(tuple(idx)) + f" with agent {m.agent_label(a)}'s true type {self.label(a, t)}"
+                    return (f"reports {self.profile_text(tuple(idx))} with agent {m.agent_label(a)}'s true type "
+                            f"{self.label(a, t)}")
 
-                self.raise_undefined(ev, U, f"the utility of agent {m.agent_label(a)}", prof)
+                ev.require_finite(U, f"the utility of agent {m.agent_label(a)}", prof, self.rule_span("utility"))
                 if self.need_misreport:
                     # U is built once; then one max and (only where needed) one compare per threshold
                     truth = U[ar, ar, :]  # (true, others)
@@ -429,6 +430,10 @@ class ExhaustiveChecker:
 
     # ------------------------------------------------------------------ verdicts
     def run(self) -> Report:
+        with np.errstate(all="ignore"):  # every value the verdicts read was checked finite where it was made
+            return self._run()
+
+    def _run(self) -> Report:
         self.check_limits()
         m = self.model
         kept = self.phase1()

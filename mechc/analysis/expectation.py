@@ -34,8 +34,7 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-from ..errors import EvalError
-from ..model.evaluate import Evaluation, isnan
+from ..model.evaluate import Evaluation
 from ..model.model import Model, _fmt
 from ..model.priors import prior_of
 from ..report import Metric
@@ -548,19 +547,15 @@ def _evaluate(model: Model, exprs: dict, u: np.ndarray, dims, priors, cum) -> di
             reports.append(idx)
     ev = Evaluation(model, tables, reports, exact=False)
     out = {}
-    with np.errstate(all="ignore"):
-        for name, expr in exprs.items():
+
+    def where(r: int) -> str:
+        return "types (" + ", ".join(_fmt_val(t[reports[a][r]]) for a, t in enumerate(tables)) + ")"
+
+    for name, expr in exprs.items():
+        with np.errstate(all="ignore"):
             val = np.broadcast_to(np.asarray(ev.eval(expr, {}), dtype=float), (m,))
-            bad = isnan(val) | ~np.isfinite(val)
-            if np.any(bad):
-                r = int(np.argmax(bad))
-                where = ", ".join(_fmt_val(t[reports[a][r]]) for a, t in enumerate(tables))
-                spans = [s for s in ev.undefined if s is not None]
-                why = "; ".join(sorted(set(ev.undefined.values()))) or "a value that is not finite"
-                raise EvalError(f"measure '{name}' is undefined ({why}) at types ({where})",
-                                spans[0] if spans else None,
-                                "give aggregates over possibly empty sets a default and guard divisions")
-            out[name] = val
+        ev.require_finite(val, f"measure '{name}'", where, model.span)  # the one rule (language §4.5)
+        out[name] = val
     return out
 
 

@@ -13,7 +13,8 @@ Three stages per agent, all evaluated as numpy arrays through the Model evaluato
    best misreport among a grid plus the breakpoints; mean and standard error.
 
 A gain found is re-checked in exact rational arithmetic (floats are exact rationals) before it is
-called a violation. Search never yields ``proved`` or ``verified``.
+called a violation. Search never yields ``proved`` or ``verified``. A utility that is undefined or
+infinite at a point the search evaluates is an EvalError naming that point (the evaluator's rule).
 """
 
 from __future__ import annotations
@@ -95,9 +96,18 @@ class RegretSearch:
         idx = [np.arange(N) for _ in range(self.n)]
         ev = Evaluation(self.model, tables, idx, true_types={a: np.arange(N, 2 * N)})
         self.evaluations += N
-        with np.errstate(all="ignore"):
-            u = ev.eval(self.model.utility, {self.model.utility_var: self.model.agents.codes[a]})
-        return np.broadcast_to(np.asarray(u, dtype=float), (N,))
+        u = np.broadcast_to(np.asarray(ev.eval(self.model.utility, {self.model.utility_var: self.model.agents.codes[a]}),
+                                       dtype=float), (N,))
+
+        def point(row: int) -> str:
+            def vec(t, r):
+                vals = [f"{float(v):.6g}" for v in t[r]]
+                return vals[0] if len(vals) == 1 else "(" + ", ".join(vals) + ")"
+            return (f"reports ({', '.join(vec(t, row) for t in tables)}) with agent {self.model.agent_label(a)}'s "
+                    f"true type {vec(tables[a], N + row)}")
+
+        ev.require_finite(u, f"the utility of agent {self.model.agent_label(a)}", point, self.model.defs["utility"].span)
+        return u
 
     def gains(self, a, true, others, misreports):
         """Gain of each misreport row over the truth: arrays of N rows (K-vectors per agent)."""

@@ -3,10 +3,14 @@
 The Model is translated to z3 by a walker that mirrors the array evaluator, table-dispatched on
 the sympy class (``_z_<Class>``): finite sets are unrolled, argmax picks the first element attaining
 the maximum (the evaluator's exact tie rule), and undefined values (empty aggregates without a
-default, division by zero) become side conditions. Each property is posed as the existence of a
-violation: unsat means ``proved`` for every real type; sat gives a violation with exact rational
-values, re-checked by the evaluator in exact arithmetic before it is shown; a timeout or an
-unsupported construct gives ``unknown`` with the reason and the line.
+default, division by zero, an index out of range) become definedness conditions, each guarded by
+the if-branches and ``where`` filters that select it. Before a property is decided, z3 is asked
+whether any of them can fail on the declared space: if so, the spec is invalid there (an EvalError
+naming the point and the rule, as the evaluator reports it); nothing is proved over an undefined
+value. Each property is posed as the existence of a violation: unsat means ``proved`` for every
+real type; sat gives a violation with exact rational values, re-checked by the evaluator in exact
+arithmetic before it is shown; a timeout or an unsupported construct gives ``unknown`` with the
+reason and the line.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import sympy
 import z3
 
 from .. import runtime
-from ..model.evaluate import Evaluation
+from ..errors import EvalError
+from ..model.evaluate import Evaluation, undefined_hint
 from ..model.model import Model, Requirement, TypeSpace, _fmt
 from ..model.nodes import NamedSet, NoneConst, RangeSet, ReportVal
 from ..report import Counterexample, PropertyResult
@@ -83,10 +88,25 @@ class Translator:
         self.agent_pos = {c: k for k, c in enumerate(model.agents.codes)}
         ts0 = model.type_spaces[0]
         self.item_pos = {c: k for k, c in enumerate(ts0.items.codes)} if ts0.items is not None else {None: 0}
-        self.side: list = []  # definedness conditions
+        self.side: list = []  # definedness conditions (z3 bools), each guarded by where it is selected
+        self.side_why: list = []  # per condition: (model node or None, the reason it would be undefined)
+        self.guards: list = []  # the conditions under which the term being translated is selected
         self.nonlinear: list[str] = []
         self.spans = model.extra.get("spans", {})
         self._where = ""
+
+    def need(self, cond, node, why: str) -> None:
+        """A definedness condition of the term being translated, required only where it is selected."""
+        self.side.append(z3.Implies(z3.And(*self.guards), cond) if self.guards else cond)
+        self.side_why.append((node, why))
+
+    def under(self, guard, fn):
+        """fn() translated as selected only where ``guard`` holds (an if-branch, a `where` filter)."""
+        self.guards.append(guard)
+        try:
+            return fn()
+        finally:
+            self.guards.pop()
 
     def where(self, node) -> str:
         span = self.spans.get(node)
@@ -130,7 +150,7 @@ class Translator:
         for a in e.args:
             if isinstance(a, sympy.Pow) and a.exp == -1:
                 den = self.z(a.base, env, ctx)
-                self.side.append(den != 0)
+                self.need(den != 0, a, "division by zero")
                 term = 1 / den
                 if not z3.is_rational_value(z3.simplify(den)):
                     self.nonlinear.append(f"division by {a.base}{self.where(a)}")
@@ -161,7 +181,7 @@ class Translator:
         if abs(k) >= 2:
             self.nonlinear.append(f"{e}{self.where(e)}")
         if k < 0:
-            self.side.append(base != 0)
+            self.need(base != 0, e, "division by zero")
             return 1 / out
         return out
 
@@ -204,9 +224,16 @@ class Translator:
         return self._RELS[type(e).__name__](self.z(e.lhs, env, ctx), self.z(e.rhs, env, ctx))
 
     def _z_Piecewise(self, e, env, ctx):
-        out = self.z(e.args[-1].expr, env, ctx)
-        for pair in reversed(e.args[:-1]):
-            out = z3.If(self.z(pair.cond, env, ctx), self.z(pair.expr, env, ctx), out)
+        conds = [self.z(pair.cond, env, ctx) for pair in e.args[:-1]]
+        exprs, before = [], []
+        for pair, c in zip(e.args, [*conds, None], strict=True):
+            sel = z3.And(*before, c) if c is not None else z3.And(*before, z3.BoolVal(True, self.c))
+            exprs.append(self.under(sel, lambda pair=pair: self.z(pair.expr, env, ctx)))
+            if c is not None:
+                before.append(z3.Not(c))
+        out = exprs[-1]
+        for c, x in zip(reversed(conds), reversed(exprs[:-1]), strict=True):
+            out = z3.If(c, x, out)
         return out
 
     # ---- reports, types, definitions, outcomes
@@ -233,7 +260,7 @@ class Translator:
 
     def _chain(self, key, codes, value_of):
         """value_of(c) where key == c (a gather over a computed index); defined only on the codes."""
-        self.side.append(z3.Or(*[key == c for c in codes]))
+        self.need(z3.Or(*[key == c for c in codes]), None, "index out of range")
         out = value_of(codes[-1])
         for c in reversed(codes[:-1]):
             out = z3.If(key == c, value_of(c), out)
@@ -250,20 +277,30 @@ class Translator:
             return self.ref(e.name, codes, ctx)
         combos = list(itertools.product(*(s.codes for s in d.index_sets)))
         cond = [z3.And(*[k == c for k, c in zip(idx, combo, strict=True)]) for combo in combos]
-        self.side.append(z3.Or(*cond))
+        self.need(z3.Or(*cond), e, "index out of range")
         out = self.ref(e.name, combos[-1], ctx)
         for combo, cnd in zip(reversed(combos[:-1]), reversed(cond[:-1]), strict=True):
             out = z3.If(cnd, self.ref(e.name, combo, ctx), out)
         return out
 
     def ref(self, name: str, codes: tuple, ctx: Context):
+        """A definition's term, translated once per context; its definedness conditions are
+        required again, under the current guards, at every use."""
         key = (name, codes)
         if key not in ctx.memo:
             d = self.model.defs[name]
-            saved, self._where = self._where, f" in '{name}' (line {d.span.line})"
-            ctx.memo[key] = self.z(d.body, dict(zip(d.index_vars, codes, strict=True)), ctx)
-            self._where = saved
-        return ctx.memo[key]
+            saved = self._where, self.guards, len(self.side)
+            self._where, self.guards = f" in '{name}' (line {d.span.line})", []
+            term = self.z(d.body, dict(zip(d.index_vars, codes, strict=True)), ctx)
+            n0 = saved[2]
+            own = list(zip(self.side[n0:], self.side_why[n0:], strict=True))
+            del self.side[n0:], self.side_why[n0:]
+            self._where, self.guards = saved[0], saved[1]
+            ctx.memo[key] = (term, own)
+        term, own = ctx.memo[key]
+        for cond, (node, why) in own:
+            self.need(cond, node, why)
+        return term
 
     def _z_Subscript(self, e, env, ctx):
         oset = self.model.sets[e.name]
@@ -291,9 +328,11 @@ class Translator:
             if z3.is_false(m):
                 continue  # statically excluded, as the runtime drops such elements
             masks.append(m)
-            bodies.append(None if isinstance(e.body, NoneConst) else self.z(e.body, inner, ctx))
+            bodies.append(None if isinstance(e.body, NoneConst) else
+                          self.under(m, lambda inner=inner: self.z(e.body, inner, ctx)))
             codes.append(combo[0])
-        default = None if isinstance(e.default, NoneConst) else self.z(e.default, env, ctx)
+        empty = z3.Not(z3.Or(*masks)) if masks else z3.BoolVal(True, self.c)
+        default = None if isinstance(e.default, NoneConst) else self.under(empty, lambda: self.z(e.default, env, ctx))
         if op == "count":
             return sum((z3.If(m, 1, 0) for m in masks), z3.IntVal(0, self.c))
         if op == "sum":
@@ -310,7 +349,7 @@ class Translator:
             return z3.And(*[z3.Or(z3.Not(m), b) for m, b in zip(masks, bodies, strict=True)], z3.BoolVal(True, self.c))
         nonempty = z3.Or(*masks) if masks else z3.BoolVal(False, self.c)
         if default is None and not z3.is_true(z3.simplify(nonempty)):
-            self.side.append(nonempty)
+            self.need(nonempty, e, f"{op} over an empty set")
         if op in ("max", "min", "argmax", "argmin"):
             better = (lambda a, b: a > b) if op in ("max", "argmax") else (lambda a, b: a < b)
             not_worse = (lambda a, b: a >= b) if op in ("max", "argmax") else (lambda a, b: a <= b)
@@ -445,9 +484,48 @@ class SmtChecker:
             return PropertyResult(req.label, "unknown", "smt", f"not encodable for SMT: {e}")
         return res
 
+    def require_defined(self, req, tr: Translator, cons, payload) -> PropertyResult | None:
+        """Ask z3 whether a value the property reads can be undefined on the declared space. If it
+        can, the spec is invalid there: an EvalError naming the point and the rule (never a proof
+        over the defined points only). None when every value is defined; ``unknown`` when z3 cannot
+        tell."""
+        if not tr.side:
+            return None
+        s = z3.Solver(ctx=self.c)
+        s.set("timeout", self.timeout_ms)
+        s.add(*cons, z3.Not(z3.And(*tr.side)))
+        res = s.check()
+        if res == z3.unsat:
+            return None
+        if res == z3.unknown:
+            return PropertyResult(req.label, "unknown", "smt", "z3 could not show that every value the property reads "
+                                  f"is defined ({s.reason_unknown()}); nothing is proved over undefined values")
+        model = s.model()
+        node, why = next(w for c, w in zip(tr.side, tr.side_why, strict=True)
+                         if z3.is_false(model.eval(c, model_completion=True)))
+        span = tr.spans.get(node) if node is not None else None
+        raise EvalError(f"{req.label} reads a value that is undefined ({why}) at {self._witness(model, payload)}",
+                        span or req.span, undefined_hint(why))
+
+    def _witness(self, model, payload) -> str:
+        """The point z3 found, in the spec's terms: the reports, and the extra own value a goal uses."""
+        reports = [self._var(f"r{a}", ts)[0] for a, ts in enumerate(self.model.type_spaces)]
+        text = "reports " + self._profile_text(self.values(model, reports))
+        if isinstance(payload, tuple):
+            a = payload[0]
+            names = {d.name() for d in model.decls()}
+            for tag, what in (("t", "true type"), ("h", "higher report")):
+                if f"{tag}_0" in names:
+                    own = self._var(tag, self.model.type_spaces[a])[0]
+                    text += f" with agent {self.model.agent_label(a)}'s {what} {self.label(a, self.values(model, [own])[0])}"
+        return text
+
     def _decide(self, req, per_agent_goals, describe, what: str) -> PropertyResult:
         """per_agent_goals: list of (translator, goal, constraints, payload) for each case to refute."""
         for tr, goal, cons, payload in per_agent_goals:
+            undecided = self.require_defined(req, tr, cons, payload)
+            if undecided is not None:
+                return undecided
             res, model, reason = self.solve(tr, goal, cons, what)
             if res == z3.sat:
                 cx = describe(model, payload)

@@ -10,6 +10,9 @@ mechanism is DSIC if and only if (Myerson 1981)
 equivalently dP/db_i = b_i dX/db_i. Both are checked symbolically (sympy simplification and its
 sign assumptions over non-negative reals), which covers smooth rules with log/exp/sqrt that SMT
 cannot encode. The back end only ever says ``proved``; anything else is left to the others.
+Nothing is proved over an undefined value: every log, division and fractional power in the
+inlined utility must be shown defined on the whole declared space (from the sign assumptions
+of the types: positive when the interval starts above 0), else the answer is ``unknown``.
 """
 
 from __future__ import annotations
@@ -162,6 +165,22 @@ def _smooth(expr) -> bool:
     return not any(isinstance(n, _PIECEWISE) for n in sympy.preorder_traversal(expr))
 
 
+def undefined_at_some_point(expr) -> str | None:
+    """The first subexpression of ``expr`` that sympy cannot show defined for every value of its
+    symbols (log of a possibly non-positive number, a possibly zero denominator, a fractional power
+    of a possibly negative number), or None when all are."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.log) and node.args[0].is_positive is not True:
+            return f"log({node.args[0]}) needs {node.args[0]} > 0"
+        if isinstance(node, sympy.Pow):
+            base, ex = node.args
+            if ex.is_negative and base.is_zero is not False:
+                return f"{node} needs {base} != 0"
+            if ex.is_integer is not True and base.is_nonnegative is not True:
+                return f"{node} needs {base} >= 0"
+    return None
+
+
 class SymbolicChecker:
     def __init__(self, model: Model):
         self.model = model
@@ -177,20 +196,28 @@ class SymbolicChecker:
                 return "the symbolic back end handles one real type per agent"
         return None
 
-    def symbols(self):
-        syms = []
-        for k, ts in enumerate(self.model.type_spaces):
-            extra = {"nonnegative": True} if ts.lo is not None and ts.lo >= 0 else {}
-            syms.append(sympy.Symbol(f"b{k + 1}", real=True, **extra))
-        return syms
+    @staticmethod
+    def sign(ts, strict: bool = True) -> dict:
+        """What sympy may assume about a value of the interval ``ts``; ``strict``: that it is
+        positive when the interval starts above 0 (what shows log(b) and 1/b defined)."""
+        if ts.lo is None:  # unbounded below
+            return {}
+        return {"positive": True} if strict and ts.lo > 0 else {"nonnegative": True} if ts.lo >= 0 else {}
+
+    def symbols(self, strict: bool = False):
+        return [sympy.Symbol(f"b{k + 1}", real=True, **self.sign(ts, strict))
+                for k, ts in enumerate(self.model.type_spaces)]
 
     def decompose(self, a: int):
         """(X, P, b, t): u = t X(b) - P(b) for agent a, or NotApplicable with the reason."""
-        b = self.symbols()
+        b = self.symbols(strict=True)
         ts = self.model.type_spaces[a]
-        t = sympy.Symbol("t", real=True, **({"nonnegative": True} if ts.lo is not None and ts.lo >= 0 else {}))
+        t = sympy.Symbol("t", real=True, **self.sign(ts))
         inl = Inliner(self.model, b, {a: t})
         u = inl.go(self.model.utility, {self.model.utility_var: self.model.agents.codes[a]})
+        why = undefined_at_some_point(u)
+        if why is not None:
+            raise NotApplicable(f"the utility may be undefined on the declared space: {why}")
         X = sympy.diff(u, t)
         if sympy.simplify(sympy.diff(X, t)) != 0:
             raise NotApplicable("the utility is not linear in the agent's own type")

@@ -126,8 +126,10 @@ class LPBuilder:
                 return np.asarray(fn(ev), dtype=self.dtype)
 
         c0 = run(None)
-        coef = [np.asarray(run(k) - c0, dtype=self.dtype) for k in range(self.m)]
-        shape = np.broadcast_shapes(c0.shape, *(c.shape for c in coef))
+        with np.errstate(all="ignore"):  # a value that is not finite is named below
+            coef = [np.asarray(run(k) - c0, dtype=self.dtype) for k in range(self.m)]
+        shape = np.broadcast_shapes(c0.shape, *(c.shape for c in coef), *(np.shape(r) for r in reports),
+                                    *(np.shape(t) for t in (true_types or {}).values()))
         c0 = np.broadcast_to(c0, shape)
         coef = [np.broadcast_to(c, shape) for c in coef]
         if self.exact:
@@ -137,14 +139,27 @@ class LPBuilder:
         d = rng.uniform(-3, 3, self.m)
         cache = {(key[0], (key[1],)): float(d[k]) for k, key in enumerate(self.decisions)}
         ev = Evaluation(self.model, [g.values for g in self.grids], reports, False, true_types, cache)
+        got = np.broadcast_to(np.asarray(fn(ev), dtype=float), shape)
+        # undefined or infinite whatever the decisions are: the spec is invalid at that profile
+        ev.require_finite(got, "a value the design reads", self.point_text(reports, true_types, shape), self.model.span)
         with np.errstate(all="ignore"):
-            got = np.broadcast_to(np.asarray(fn(ev), dtype=float), shape)
-        want = c0 + sum(c * dk for c, dk in zip(coef, d, strict=True))
-        if not np.allclose(got, want, rtol=1e-9, atol=1e-9):
+            want = c0 + sum(c * dk for c, dk in zip(coef, d, strict=True))
+        if not (np.all(np.isfinite(want)) and np.allclose(got, want, rtol=1e-9, atol=1e-9)):
             raise DesignError("an expression used by the design is not linear in the decision variables "
                               f"({', '.join(sorted({k[0] for k in self.decisions}))}); linear programs need "
                               "utilities, payments and constraints affine in them")
         return c0, coef
+
+    def point_text(self, reports, true_types, shape):
+        """flat index into ``shape`` -> the report profile (and true type) it stands for, in the spec's terms."""
+        def text(flat: int) -> str:
+            at = [int(np.broadcast_to(r, shape).reshape(-1)[flat]) for r in reports]
+            out = "reports (" + ", ".join(self.grids[a].labels[i] for a, i in enumerate(at)) + ")"
+            for a, t in (true_types or {}).items():
+                i = int(np.broadcast_to(t, shape).reshape(-1)[flat])
+                out += f" with agent {self.model.agent_label(a)}'s true type {self.grids[a].labels[i]}"
+            return out
+        return text
 
     # ---- indices
     def flat(self, a: int, own, others_idx: tuple):
@@ -288,7 +303,9 @@ class LPBuilder:
             cache = {(key[0], (key[1],)): values.get(k, 0 * one) for k, key in enumerate(self.decisions)}
             ev = Evaluation(self.model, self.tables, idx, self.exact, None, cache)
             with np.errstate(all="ignore"):
-                return np.broadcast_to(np.asarray(ev.eval(expr, {}), dtype=self.dtype), (self.P,))
+                out = np.broadcast_to(np.asarray(ev.eval(expr, {}), dtype=self.dtype), (self.P,))
+            ev.require_finite(out, "the objective", self.point_text(idx, None, (self.P,)), self.model.objective[2])
+            return out
 
         c0 = f({})
         lin, quad = [], []
@@ -757,7 +774,10 @@ def _solve_contract_for(model: Model, target_label: str, target, solver: str) ->
         """(c0, [c_k]) of an expression affine in the decisions: exact Fractions when the contract
         allows exact arithmetic (checked for linearity in floats at a random point first)."""
         zero = [0.0] * m
-        c0 = float(fn(ev_at(zero)))
+        ev0 = ev_at(zero)
+        value = fn(ev0)
+        ev0.require_finite(value, "a value the contract reads", lambda _: "every decision equal to 0", model.span)
+        c0 = float(value)
         coef = np.array([float(fn(ev_at([1.0 if j == k else 0.0 for j in range(m)]))) - c0 for k in range(m)])
         d = np.random.default_rng(5).uniform(0, 3, m)
         if abs(float(fn(ev_at(list(d)))) - (c0 + coef @ d)) > 1e-9 * (1 + abs(c0)):

@@ -61,7 +61,14 @@ def payoff_arrays(model: Model, exact: bool | None = None):
     idx = np.unravel_index(np.arange(P), T)
     tables = [g.exact if exact else g.values for g in gs]  # exact: Fractions (symbols stay int codes)
     ev = Evaluation(model, tables, list(idx), exact=exact)
-    U = [np.broadcast_to(ev.ref(name, (c,)), (P,)).reshape(T) for c in model.agents.codes]
+    U = [np.broadcast_to(ev.ref(name, (c,)), (P,)) for c in model.agents.codes]
+
+    def profile(flat: int) -> str:
+        return "strategies (" + ", ".join(g.labels[int(i)] for g, i in zip(gs, np.unravel_index(flat, T), strict=True)) + ")"
+
+    for a, u in enumerate(U):  # no equilibrium is claimed over an undefined or infinite payoff
+        ev.require_finite(u, f"{name}[{model.agent_label(a)}]", profile, model.defs[name].span)
+    U = [u.reshape(T) for u in U]
     if name == "cost":
         U = [-u for u in U]
     return U, gs, exact

@@ -25,7 +25,7 @@ import numpy as np
 import sympy
 
 from ..analysis.symbolic import Inliner, NotApplicable, with_time_limit
-from ..errors import MechError
+from ..errors import EvalError, MechError
 from ..model.model import Model
 
 TIMEOUT_S = 5.0
@@ -124,20 +124,29 @@ def _best_response_exact(u, x, lo, hi):
     return max(vals, key=lambda t: _numeric(t[0]))
 
 
-def _best_response_numeric(f, lo: float, hi: float):
-    """(max value, argmax) of a vectorised f on [lo, hi]: a grid, then a bounded polish of the best points."""
+def _best_response_numeric(f, lo: float, hi: float, who: str = "a player"):
+    """(max value, argmax) of a vectorised f on [lo, hi]: a grid, then a bounded polish of the best points.
+    A payoff that is undefined or infinite on the grid is an EvalError: no best response is read from it."""
     from scipy.optimize import minimize_scalar
 
     grid = np.linspace(lo, hi, GRID)
-    vals = np.asarray(f(grid), dtype=float) * np.ones_like(grid)
+    with np.errstate(all="ignore"):
+        vals = np.asarray(f(grid), dtype=float) * np.ones_like(grid)
+    bad = ~np.isfinite(vals)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise EvalError(f"the payoff of {who} is {'undefined' if np.isnan(vals[k]) else 'infinite'} at its strategy "
+                        f"{grid[k]:.6g} (log of a number <= 0, division by zero or overflow)", None,
+                        "guard the payoff with 'if' where it is undefined")
     best = float(vals.max())
     arg = float(grid[vals.argmax()])
     step = (hi - lo) / (GRID - 1)
     for k in np.argsort(vals)[-3:]:
         a, b = max(lo, grid[k] - step), min(hi, grid[k] + step)
-        r = minimize_scalar(lambda t: -float(f(np.array([t]))[0]), bounds=(a, b), method="bounded",
-                            options={"xatol": 1e-12})
-        if -r.fun > best:
+        with np.errstate(all="ignore"):
+            r = minimize_scalar(lambda t: -float(f(np.array([t]))[0]), bounds=(a, b), method="bounded",
+                                options={"xatol": 1e-12})
+        if np.isfinite(r.fun) and -r.fun > best:
             best, arg = -r.fun, float(r.x)
     return best, arg
 
@@ -163,7 +172,8 @@ def verify(xs, us, bounds, profile) -> tuple[bool, float, str] | None:
             continue
         exact = False
         f = sympy.lambdify(x, uk, "numpy")
-        best, _ = _best_response_numeric(f, float(lo), float(hi))
+        others_text = ", ".join(f"{y} = {v}" for y, v in others.items())
+        best, _ = _best_response_numeric(f, float(lo), float(hi), f"the player choosing {x} (others at {others_text})")
         h = float(f(np.array([float(profile[k])]))[0])
         regret = best - h
         if regret > TOL * (1 + abs(h)):

@@ -7,12 +7,17 @@ any broadcastable shapes, so the same code evaluates a flat chunk of profiles or
 (true type x misreport x others) block.
 
 Both branches of an ``if`` are evaluated (arrays), so undefined values (division by zero, max over
-an empty set without ``default``) become NaN and are reported only if they reach a result.
+an empty set without ``default``, log of 0, exp overflow) become NaN or +-inf and are reported only
+if they reach a result: ``require_finite`` is the one rule every back end applies to the values
+it reads (a utility, a payment, a measure...), and it names the profile and the rule that produced
+the value. Floating-point events are captured with ``np.errstate``, never printed.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -33,14 +38,42 @@ def _is_scalar(x) -> bool:
     return not isinstance(x, np.ndarray) or x.ndim == 0
 
 
-def isnan(a) -> np.ndarray:
-    """NaN mask of a float, object (Fraction) or integer array."""
+def nonfinite(a) -> np.ndarray:
+    """Mask of the undefined (NaN) or infinite entries of a float, object (Fraction) or integer array."""
     a = np.asarray(a)
-    if a.dtype == object:
-        return a != a  # NaN is the only value unequal to itself
     if a.dtype.kind == "f":
-        return np.isnan(a)
+        return ~np.isfinite(a)
+    if a.dtype == object:  # Fractions, and floats where exp/log ran in an exact evaluation
+        return (a != a) | (a == math.inf) | (a == -math.inf)  # NaN is the only value unequal to itself
     return np.zeros(a.shape, bool)
+
+
+# what to do about a value that is undefined or infinite, by the reason recorded where it was made
+UNDEFINED_HINTS = {
+    "log": "guard it with 'if': if b[i] > 0 then log(b[i]) else 0",
+    "exp": "float64 overflows above exp(709): keep exp's argument small, or guard it with 'if'",
+    "division": "guard the division: if d > 0 then 1 / d else 0",
+    "power": "guard the base: if x > 0 then x ^ (1/2) else 0",
+    "empty": "give the aggregate a default: max(j in S where ..., b[j], default 0)",
+    "index": "keep computed indices inside their set, or guard them with 'if'",
+    "condition": "guard the compared value itself, so that the condition compares numbers",
+    "overflow": "the values exceed the float64 range (about 1.8e308): rescale them",
+}
+
+
+def undefined_hint(why: str) -> str:
+    for key, hint in UNDEFINED_HINTS.items():
+        if key in why:
+            return hint
+    return "guard the value with 'if', or give aggregates over possibly empty sets a default"
+
+
+def _hit(mask, shape, flat: int) -> bool:
+    """Whether a site's mask, broadcast to a result's shape, is set at the result's flat index."""
+    try:
+        return bool(np.broadcast_to(mask, shape).reshape(-1)[flat])
+    except ValueError:  # a mask of another shape (an aggregate's element)
+        return False
 
 
 class Evaluation:
@@ -58,6 +91,9 @@ class Evaluation:
         self.item_pos = ({c: k for k, c in enumerate(model.type_spaces[0].items.codes)}
                          if model.type_spaces and model.type_spaces[0].items is not None else {None: 0})
         self.undefined: dict[Span | None, str] = {}
+        self._sites: list[tuple[Span | None, str, np.ndarray]] = []  # (where, why, mask) per recorded site
+        self.fp_events: set[str] = set()  # numpy floating-point events seen (overflow, divide by zero, invalid)
+        self._depth = 0
         self.inexact = False
         self._outcome_tables: dict[str, np.ndarray] = {}
 
@@ -77,6 +113,38 @@ class Evaluation:
         if np.any(mask):
             span = self.model.extra.get("spans", {}).get(node)
             self.undefined.setdefault(span, why)
+            self._sites.append((span, why, np.asarray(mask)))
+
+    def _fp_event(self, kind: str, flag: int) -> None:
+        self.fp_events.add(kind)
+
+    @property
+    def maybe_nonfinite(self) -> bool:
+        """Whether any value computed so far may be NaN or +-inf (a recorded site or a float event)."""
+        return bool(self._sites or self.fp_events)
+
+    def require_finite(self, arr, what: str, profile_of: Callable[[int], str], span: Span | None = None) -> None:
+        """The one rule for results: an undefined (NaN) or infinite value that reaches ``what`` is an
+        EvalError naming the profile (``profile_of(flat index into arr)``) and the rule that produced
+        it: the recorded site undefined at that profile (log, exp, division, empty aggregate, index),
+        else ``span`` (the result's own rule, for a float64 overflow in plain arithmetic)."""
+        a = np.asarray(arr)
+        if a.dtype.kind not in "fO":
+            return
+        bad = nonfinite(a)
+        if not bad.any():
+            return
+        flat = int(np.argmax(bad.reshape(-1)))
+        value = a.reshape(-1)[flat]
+        kind = "undefined" if value != value else f"infinite ({'+' if value > 0 else '-'}inf)"
+        site = next(((sp, why) for sp, why, mask in self._sites if _hit(mask, a.shape, flat)), None)
+        overflow = "overflow" in self.fp_events
+        if site is None and self._sites and not (overflow and kind != "undefined"):
+            site = self._sites[0][:2]  # a site whose mask has another shape (an element of an aggregate)
+        if site is None:
+            site = (span, "float64 overflow" if overflow else "undefined arithmetic (inf - inf or 0 * inf)")
+        raise EvalError(f"{what} is {kind} ({site[1]}) at {profile_of(flat)}",
+                        site[0] if site[0] is not None else span, undefined_hint(site[1]))
 
     def elem(self, fs: FiniteSet, code):
         """The value an index variable takes for the element ``code`` of ``fs``. Elements of a number
@@ -108,6 +176,18 @@ class Evaluation:
 
     # ---- dispatch
     def eval(self, e, env: dict):
+        """The value of ``e`` on this context's profiles. The outermost call captures numpy's
+        floating-point events (recorded in ``fp_events``, never printed as warnings)."""
+        if self._depth:
+            return self._dispatch(e, env)
+        self._depth += 1
+        try:
+            with np.errstate(all="call", under="ignore", call=self._fp_event):
+                return self._dispatch(e, env)
+        finally:
+            self._depth -= 1
+
+    def _dispatch(self, e, env: dict):
         if e.is_Number:
             return self.const(e)
         if e is sympy.true:
@@ -246,8 +326,34 @@ class Evaluation:
         pairs = e.args
         out = self.eval(pairs[-1].expr, env)
         for pair in reversed(pairs[:-1]):
-            out = np.where(self.eval(pair.cond, env), self.eval(pair.expr, env), out)
+            cond = self.eval(pair.cond, env)
+            out = np.where(cond, self.eval(pair.expr, env), out)
+            if self.maybe_nonfinite:
+                out = self._undefined_where(out, self._unknown_condition(pair.cond, env), pair.cond)
         return out
+
+    def _unknown_condition(self, c, env):
+        """Where a condition compares an undefined or infinite value (None: nowhere). Its truth
+        there is not a fact about the spec's numbers, so the if it selects is undefined too."""
+        if isinstance(c, sympy.core.relational.Relational):
+            bad = nonfinite(self.eval(c.lhs, env)) | nonfinite(self.eval(c.rhs, env))
+            return bad if bad.any() else None
+        if isinstance(c, sympy.And | sympy.Or | sympy.Not):
+            masks = [m for m in (self._unknown_condition(a, env) for a in c.args) if m is not None]
+            return np.logical_or.reduce(np.broadcast_arrays(*masks)) if masks else None
+        return None
+
+    def _undefined_where(self, out, mask, node):
+        if mask is None:
+            return out
+        out = np.asarray(out)
+        if out.dtype.kind == "b":  # a bool if: no undefined bool; the comparison's NaN reads as false
+            return out
+        nan = np.nan
+        if out.dtype.kind in "iu":
+            out = out.astype(object if self.exact else float)
+        self.note_undefined(node, mask, "a condition compares an undefined or infinite value")
+        return np.where(mask, nan, out)
 
     # ---- types, reports, definitions, outcomes
     def _lookup(self, pos: int, item, true: bool):
@@ -337,7 +443,13 @@ class Evaluation:
         o = self.eval(e.outcome, env)
         k = self.eval(e.item, env)
         col = oset.items.codes.index(int(k))
-        return self.outcome_table(oset)[:, col][np.asarray(o)]
+        o = np.asarray(o)
+        if o.dtype.kind in "fO":  # an outcome chosen by an undefined condition
+            bad = nonfinite(o)
+            self.note_undefined(e, bad, "an outcome chosen by an undefined condition")
+            out = self.outcome_table(oset)[:, col][np.where(bad, 0, o).astype(np.int64)]
+            return np.where(bad, np.nan, out) if bad.any() else out
+        return self.outcome_table(oset)[:, col][o]
 
     # ---- aggregates
     def _ev_Aggregate(self, e, env):

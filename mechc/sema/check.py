@@ -1183,7 +1183,9 @@ class Checker:
                 self.fail(e.span, "binomial(n, p, k) takes integer n and k")
             return NUM, sympy.binomial(count, k) * prob ** k * (1 - prob) ** (count - k)
         self.transcendental = True
-        return NUM, {"log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt}[n](syms[0])
+        node = {"log": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt}[n](syms[0])
+        self.spans.setdefault(node, e.span)  # where an undefined or overflowing value is reported
+        return NUM, node
 
     def num_operand(self, e: ast.Expr, env, what: str):
         t, s = self.lx(e, env)
@@ -1271,7 +1273,9 @@ class Checker:
             return NUM, a / b
         if not b.is_Integer:  # integer powers (negative ones too) stay exact
             self.transcendental = True
-        return (INT if ta == INT and b.is_Integer and b >= 0 else NUM), sympy.Pow(a, b)
+        node = sympy.Pow(a, b)
+        self.spans.setdefault(node, e.span)
+        return (INT if ta == INT and b.is_Integer and b >= 0 else NUM), node
 
     def lx_Neg(self, e: ast.Neg, env):
         t, s = self.num_operand(e.operand, env, "the operand of '-'")
