@@ -41,6 +41,7 @@ from ..report import Metric
 from .symbolic import Inliner, NotApplicable
 
 WORK_BUDGET = 6_000_000  # order cells x expression nodes the exact method may visit
+SYMPY_CELLS, SYMPY_VARS = 48, 3  # exponential densities: sympy integrates each cell (seconds per dozen)
 FINITE_BUDGET = 4_096  # finite-type profiles summed over exactly by the exact method
 REPLICATES = 16  # independent scramblings; the standard error is their spread
 FIRST_POINTS = 1 << 10  # points per replicate in the first round
@@ -381,11 +382,15 @@ def _count_cells(gaps: list[list[int]]) -> int:
     return sum(cnt * math.prod(math.factorial(m) for _, m in key) for key, cnt in states.items())
 
 
-def _exact_continuous(expr, syms, pieces_per_var) -> Fraction:
-    """E[expr] for independent continuous variables with the given piecewise-polynomial densities."""
+def _exact_continuous(expr, syms, pieces_per_var):
+    """E[expr] for independent continuous variables with the given densities: per variable a list
+    of (lo, hi, density) pieces, the density either exact polynomial coefficients (a tuple of
+    Fractions: the fast rational path) or a sympy expression in the variable (exponential pieces:
+    integrated by sympy, the result an exact sympy number). ``hi`` may be math.inf."""
     nv = len(syms)
     size = sum(1 for _ in sympy.preorder_traversal(expr))
-    breaks = [{b for p in pieces for b in (p.lo, p.hi)} for pieces in pieces_per_var]
+    rational = all(isinstance(d, tuple) for pieces in pieces_per_var for _, _, d in pieces)
+    breaks = [{b for lo, hi, _ in pieces for b in (lo, hi)} for pieces in pieces_per_var]
     for _ in range(64):  # each round may learn a new breakpoint
         consts = sorted(set().union(*breaks)) if breaks else []
         # a variable may sit in gap g = (consts[g], consts[g + 1]) inside its support
@@ -396,11 +401,11 @@ def _exact_continuous(expr, syms, pieces_per_var) -> Fraction:
             d_i = {}
             for g in range(len(consts) - 1):
                 a, b = consts[g], consts[g + 1]
-                for p in pieces_per_var[i]:
-                    if p.lo <= a and b <= p.hi:
+                for lo, hi, d in pieces_per_var[i]:
+                    if lo <= a and b <= hi:
                         mine.append(g)
-                        d_i[g] = {tuple(k if m == i else 0 for m in range(nv)): c
-                                  for k, c in enumerate(p.coeffs) if c}
+                        d_i[g] = ({tuple(k if m == i else 0 for m in range(nv)): c for k, c in enumerate(d) if c}
+                                  if isinstance(d, tuple) else d.on(syms[i]))
                         break
             gaps.append(mine)
             dens.append(d_i)
@@ -408,25 +413,65 @@ def _exact_continuous(expr, syms, pieces_per_var) -> Fraction:
         if cells * size > WORK_BUDGET:
             raise NotApplicable(f"{cells:,} order cells x {size:,} expression nodes exceed the exact method's "
                                 f"budget of {WORK_BUDGET:,}")
+        if not rational and (cells > SYMPY_CELLS or nv > SYMPY_VARS):
+            raise NotApplicable(f"exponential densities are integrated exactly for at most {SYMPY_VARS} real types "
+                                f"and {SYMPY_CELLS} order cells (here {nv} and {cells:,})")
         integ = CellIntegrator(expr, syms, set(consts))
         try:
-            return _sum_cells(integ, gaps, consts, dens, nv)
+            if rational:
+                return _sum_cells(integ, gaps, consts, dens, nv)
+            total = _sum_cells_sympy(integ, gaps, consts, dens, syms)
+            for pieces in pieces_per_var:
+                total /= next((d.mass for _, _, d in pieces if not isinstance(d, tuple)), 1)
+            return sympy.simplify(sympy.expand(total))
         except _Breakpoint as bp:
             for i in range(nv):  # a threshold on one type is a cell boundary for every type
                 breaks[i].add(bp.value)
     raise NotApplicable("too many thresholds")
 
 
+def _points(chain, consts, nv) -> list[Fraction]:
+    """An interior rational point of an order cell (an unbounded last gap counts up from its start)."""
+    point = [Fraction(0)] * nv
+    for g, order in chain:
+        a, b = consts[g], consts[g + 1]
+        m = len(order)
+        for k, v in enumerate(order):
+            point[v] = a + (b - a) * Fraction(k + 1, m + 1) if b != math.inf else a + k + 1
+    return point
+
+
+def _sum_cells_sympy(integ: CellIntegrator, gaps, consts, dens, syms):
+    """_sum_cells with sympy integration, for densities with exponential pieces."""
+    nv = len(syms)
+    total = sympy.Integer(0)
+
+    def bound(c):
+        return sympy.oo if c == math.inf else sympy.Rational(c.numerator, c.denominator)
+
+    for chain in _cells(gaps, len(consts) - 1):
+        p = integ.poly(_points(chain, consts, nv))
+        if not p:
+            continue
+        f = sympy.Add(*[sympy.Rational(c.numerator, c.denominator)
+                        * sympy.Mul(*[s ** k for s, k in zip(syms, e, strict=True) if k]) for e, c in p.items()])
+        for g, order in chain:
+            for v in order:
+                d = dens[v][g]
+                f *= (sympy.Add(*[sympy.Rational(c.numerator, c.denominator) * sympy.Mul(*[s ** k for s, k in
+                                  zip(syms, e, strict=True) if k]) for e, c in d.items()]) if isinstance(d, dict) else d)
+        for g, order in chain:
+            for k, v in enumerate(order):
+                upper = syms[order[k + 1]] if k + 1 < len(order) else bound(consts[g + 1])
+                f = sympy.integrate(sympy.expand(f), (syms[v], bound(consts[g]), upper))
+        total += f
+    return total
+
+
 def _sum_cells(integ: CellIntegrator, gaps, consts, dens, nv) -> Fraction:
     total = Fraction(0)
     for chain in _cells(gaps, len(consts) - 1):
-        point = [Fraction(0)] * nv
-        for g, order in chain:
-            a, b = consts[g], consts[g + 1]
-            m = len(order)
-            for k, v in enumerate(order):
-                point[v] = a + (b - a) * Fraction(k + 1, m + 1)
-        p = integ.poly(point)
+        p = integ.poly(_points(chain, consts, nv))
         if not p:
             continue
         for g, order in chain:
@@ -443,7 +488,40 @@ def _sum_cells(integ: CellIntegrator, gaps, consts, dens, nv) -> Fraction:
     return total
 
 
-def exact_expectation(model: Model, expr) -> Fraction:
+def _density(pr) -> list:
+    """(lo, hi, density) pieces of a prior for the exact method: polynomial coefficients, or a
+    sympy expression for the exponential density truncated to [lo, hi] (hi may be infinite)."""
+    ps = pr.density_pieces()
+    if ps is not None:
+        return [(p.lo, p.hi, tuple(p.coeffs)) for p in ps]
+    if pr.name == "exponential" and pr.lo is not None and not pr.components:
+        if pr.args[0] * max(abs(pr.lo), abs(pr.hi) if pr.hi is not None else 0) > 64:
+            raise NotApplicable(f"the prior {pr.describe()} spans more than 64 of its scale lengths")
+        x = sympy.Dummy("x", real=True)
+        rate = sympy.Rational(pr.args[0])
+        lo = sympy.Rational(pr.lo)
+        # the truncation's normaliser is applied once, after integration (keeps sympy's terms small)
+        mass = 1 - sympy.exp(-rate * (sympy.Rational(pr.hi) - lo)) if pr.hi is not None else sympy.Integer(1)
+        return [(pr.lo, pr.hi if pr.hi is not None else math.inf,
+                 _ExpDensity(rate * sympy.exp(-rate * (x - lo)), x, mass))]
+    raise NotApplicable(f"the prior {pr.describe()} has no polynomial or exponential density")
+
+
+def _has_exponential(model: Model) -> bool:
+    return any(ts.continuous and prior_of(ts).density_pieces() is None for ts in model.type_spaces)
+
+
+class _ExpDensity:
+    """A density expression in a placeholder variable, bound to a coordinate on use."""
+
+    def __init__(self, expr, var, mass):
+        self.expr, self.var, self.mass = expr, var, mass  # the density is expr / mass
+
+    def on(self, sym):
+        return self.expr.subs(self.var, sym)
+
+
+def exact_expectation(model: Model, expr):
     """E[expr] in exact rationals by order cells (raises NotApplicable with the reason).
 
     Every continuous coordinate (one per agent, or one per agent and item for vector types) is a
@@ -454,10 +532,7 @@ def exact_expectation(model: Model, expr) -> Fraction:
     syms, pieces, coords = [], [], {}
     for k in cont:
         ts = spaces[k]
-        pr = prior_of(ts)
-        ps = pr.density_pieces()
-        if ps is None:
-            raise NotApplicable(f"the prior {pr.describe()} has no polynomial density")
+        ps = _density(prior_of(ts))
         if ts.items is None:
             coords[k] = sympy.Symbol(f"x{len(syms) + 1}", real=True)
             syms.append(coords[k])
@@ -486,6 +561,10 @@ def exact_expectation(model: Model, expr) -> Fraction:
             continue
         f = Inliner(model, reports, {}, evaluate=False).go(expr, {})
         total += w * _exact_continuous(f, syms, pieces)
+    if isinstance(total, sympy.Basic):
+        total = sympy.simplify(total)
+        if total.is_Rational:
+            return Fraction(int(total.p), int(total.q))
     return total
 
 
@@ -579,7 +658,12 @@ def measure_expectations(model: Model, tol: float = 1e-4, seed: int = 0) -> dict
             numeric[ms.name] = ms.expr
             reasons[ms.name] = str(e)
             continue
-        out[ms.name] = Expectation(float(v), v, None, "exact: piecewise-polynomial integration over order cells").metric()
+        how = ("exact: integration over order cells (sympy, exponential densities)" if _has_exponential(model)
+               else "exact: piecewise-polynomial integration over order cells")
+        if isinstance(v, Fraction):
+            out[ms.name] = Expectation(float(v), v, None, how).metric()
+        else:  # an exact sympy number (exponential priors)
+            out[ms.name] = Metric(float(v.evalf(30)), None, str(v), how)
     if numeric:
         got = rqmc_expectations(model, numeric, tol, seed)
         for name, ex in got.items():
