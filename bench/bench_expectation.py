@@ -48,22 +48,7 @@ NS = (2, 3, 4, 5)
 NQUAD_LIMIT = 50
 NQUAD_MAX_CALLS = 10_000_000  # ~4 us a call here: ~40 s, a deterministic stand-in for ~60 s
 
-MYERSON = """
-mechanism MyersonOptimal {
-  param n: int = 2
-  agents i in 1..n
-  type v[i]: real in [0, 1] ~ uniform
-  report b[i] of v[i]
-
-  phi[i] = 2 * b[i] - 1
-  winner = argmax(j in 1..n, phi[j])
-  x[i] = if i == winner and phi[i] >= 0 then 1 else 0
-  pay[i] = x[i] * max(1 / 2, max(j in 1..n where j != i, b[j], default 0))
-  utility[i] = v[i] * x[i] - pay[i]
-
-  measure revenue = expect sum(i in 1..n, pay[i])
-}
-"""
+MYERSON = (ROOT / "specs" / "myerson_optimal.mech").read_text(encoding="utf-8")
 
 
 def second_price_model(n: int):

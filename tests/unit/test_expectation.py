@@ -6,6 +6,7 @@ hand calculus); none is computed by the code under test."""
 import json
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -13,20 +14,7 @@ import mechc
 from mechc.analysis import expectation
 from mechc.cli import main
 
-MYERSON = """
-mechanism MyersonOptimal {
-  param n: int = 2
-  agents i in 1..n
-  type v[i]: real in [0, 1] ~ uniform
-  report b[i] of v[i]
-  phi[i] = 2 * b[i] - 1
-  winner = argmax(j in 1..n, phi[j])
-  x[i] = if i == winner and phi[i] >= 0 then 1 else 0
-  pay[i] = x[i] * max(1 / 2, max(j in 1..n where j != i, b[j], default 0))
-  utility[i] = v[i] * x[i] - pay[i]
-  measure revenue = expect sum(i in 1..n, pay[i])
-}
-"""
+MYERSON = Path("specs/myerson_optimal.mech").read_text(encoding="utf-8")
 
 
 def _myerson_revenue(n: int) -> Fraction:
@@ -190,6 +178,7 @@ def test_json_reports_state_method_error_samples_and_seed(capsys):
 
 def test_undefined_measure_values_are_located_errors():
     text = MYERSON.replace(", default 0", "")
+    assert text != MYERSON
     model = mechc.load_text(text, "m.mech", params={"n": "1"})
     with pytest.raises(mechc.errors.EvalError, match="empty set"):
         expectation.measure_expectations(model)
