@@ -505,11 +505,14 @@ class ExhaustiveChecker:
         exp_regret = max(float(s["expected"]) for s in stats_all)
         stats = {"max_regret": max_regret, "expected_regret": exp_regret, "violations": n_viol,
                  "cases": total_cases, "violation_fraction": n_viol / total_cases if total_cases else 0.0}
-        metrics.setdefault("max_regret", Metric(max_regret, None, None, "max over agents, types, misreports, others"))
+        on = "" if self.model.finite else f" on the {self.k}-point grid"
+        prior = "under the prior" if self.model.finite else f"under the {self.k}-point grid's discrete prior"
+        metrics.setdefault("max_regret", Metric(max_regret, None, None, "max over agents, types, misreports, others" + on))
         metrics.setdefault("expected_regret", Metric(exp_regret, None, None,
-                                                     "max over agents of E[max gain from misreporting] under the prior"))
+                                                     f"max over agents of E[max gain from misreporting] {prior}"))
         metrics.setdefault("ic_violation_fraction", Metric(stats["violation_fraction"], None, None,
-                                                           "share of (agent, type, misreport, others) cases with a gain"))
+                                                           "share of (agent, type, misreport, others) cases with a "
+                                                           "gain" + on))
         what = f"{total_cases:,} (agent, true type, misreport, others' reports) cases"
         if n_viol == 0:
             return PropertyResult(req.label, self.verdict_ok(), method, self.ok_detail(what), None, stats)

@@ -245,3 +245,10 @@ def test_exponential_prior_with_a_reserve_is_an_exact_closed_form():
     m = expectation.measure_expectations(mechc.load_text(text, "e.mech"))["revenue"]
     assert m.exact is not None and "exp(" in m.exact and m.stderr is None
     assert m.value == pytest.approx(want, abs=1e-9)
+
+
+def test_regret_metrics_on_intervals_say_they_are_grid_values():
+    report = mechc.check(mechc.load("specs/first_price_interval.mech"), grid=5, method="exhaustive")
+    assert "5-point grid's discrete prior" in report.metrics["expected_regret"].method
+    assert "on the 5-point grid" in report.metrics["max_regret"].method
+    assert report.metrics["revenue"].exact == "2/3"  # while the measure is the continuum's
