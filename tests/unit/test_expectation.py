@@ -252,3 +252,24 @@ def test_regret_metrics_on_intervals_say_they_are_grid_values():
     assert "5-point grid's discrete prior" in report.metrics["expected_regret"].method
     assert "on the 5-point grid" in report.metrics["max_regret"].method
     assert report.metrics["revenue"].exact == "2/3"  # while the measure is the continuum's
+
+
+MIXTURE = """
+mechanism PostedMix {
+  param price: real = 5/2
+  agents i in 1..1
+  type v[i]: real in [0, 8] ~ 0.75 uniform(0, 3) + 0.25 uniform(3, 8)
+  report b[i] of v[i]
+  x[i] = if b[i] >= price then 1 else 0
+  pay[i] = x[i] * price
+  utility[i] = v[i] * x[i] - pay[i]
+  measure revenue = expect pay[1]
+  measure mean_value = expect v[1]
+}
+"""
+
+
+def test_mixture_priors_integrate_exactly():
+    # P(v >= 5/2) = 3/4 * (1/2) / 3 + 1/4 = 3/8, so revenue 15/16; E[v] = 3/4 * 3/2 + 1/4 * 11/2 = 5/2
+    got = expectation.measure_expectations(mechc.load_text(MIXTURE, "m.mech"))
+    assert got["revenue"].exact == "15/16" and got["mean_value"].exact == "5/2"
