@@ -139,7 +139,7 @@ def mixed_equilibria(A: np.ndarray, B: np.ndarray) -> MixedResult:
     labP = _bits(np.hstack([zeroP, tightP]))
     labQ = _bits(np.hstack([tightQ, zeroQ]))
     full = (1 << (m + n)) - 1
-    pairs = np.argwhere((labP[:, None] | labQ[None, :]) == full)
+    pairs = _complete_pairs(labP, labQ, full)
     degenerate = bool((_popcount(labP) > m).any() or (_popcount(labQ) > n).any())
 
     if exact:
@@ -182,6 +182,29 @@ def _exact_vertex(C, basis, d: int) -> tuple | None:
     for i, v in zip(S, zI, strict=True):
         z[i] = v
     return _normalise(z, True)
+
+
+def _complete_pairs(labP: np.ndarray, labQ: np.ndarray, full: int, cells: int = 1 << 22) -> np.ndarray:
+    """Every (p, q) with labP[p] | labQ[q] == full, in (p, q) order, without the dense V_P x V_Q
+    matrix: the distinct label sets of each side are compared in blocks of at most ``cells``
+    entries (a q must carry every label p lacks), then expanded to the vertices that carry them.
+    Memory grows with the vertices and the equilibria, not with their product."""
+    up, inv_p = np.unique(labP, return_inverse=True)
+    uq, inv_q = np.unique(labQ, return_inverse=True)
+    need = full ^ up
+    step = max(1, cells // max(1, len(uq)))
+    found = []
+    for s in range(0, len(up), step):
+        blk = need[s:s + step, None]
+        a, b = np.nonzero((uq[None, :] & blk) == blk)
+        found.append(np.stack([a + s, b], axis=1))
+    hits = np.concatenate(found) if found else np.empty((0, 2), np.int64)
+    if not len(hits):
+        return np.empty((0, 2), np.int64)
+    p_of = [np.flatnonzero(inv_p.reshape(-1) == i) for i in range(len(up))]
+    q_of = [np.flatnonzero(inv_q.reshape(-1) == j) for j in range(len(uq))]
+    pairs = np.array([(p, q) for i, j in hits for p in p_of[i] for q in q_of[j]], dtype=np.int64).reshape(-1, 2)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
 def _bits(mask: np.ndarray) -> np.ndarray:
