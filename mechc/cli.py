@@ -195,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     so.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP",
                     help="solve once per parameter value: one row of equilibria per value")
     so.add_argument("--write-nfg", default=None, metavar="FILE", help="also write the game as a Gambit .nfg file")
+    so.add_argument("--correlated", action="store_true",
+                    help="also the correlated equilibria of highest and lowest total payoff (a linear program)")
     cv = sub.add_parser("convert", help="convert a game between .mech and Gambit's .nfg (by the file extensions)")
     cv.add_argument("input", help="a .mech game spec or a .nfg file")
     cv.add_argument("output", help="the .nfg or .mech file to write ('-' for stdout, as the other format)")
@@ -521,7 +523,7 @@ def _solve(args) -> int:
         if args.sweep:
             return _solve_sweep(args, text)
         model = load_text(text, args.file, dict(args.param), args.mechanism)
-        sol = solve(model, cross_check=args.cross_check)
+        sol = solve(model, cross_check=args.cross_check, correlated=args.correlated)
     except (SpecErrors, EvalError, MechError) as e:
         return _failure(e, sources)
     if args.write_nfg:

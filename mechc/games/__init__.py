@@ -46,6 +46,7 @@ class GameSolution:
     mixed_n: list | None = None  # n-player mixed equilibria from Gambit: (profile, regret)
     normal_form: object = None  # the payoff arrays as a NormalForm (for .nfg output and Gambit)
     sequential: SequentialResult | None = None  # 'moves A then B': subgame-perfect equilibria
+    correlated: list | None = None  # the best and worst correlated equilibria (asked with correlated=True)
 
 
 def payoff_arrays(model: Model, exact: bool | None = None):
@@ -153,8 +154,10 @@ def iterated_elimination(U: list[np.ndarray], exact: bool) -> list[np.ndarray]:
     return alive
 
 
-def solve(model: Model, mixed: bool = True, cross_check: bool = False) -> GameSolution | ContinuousSolution:
-    """Solve a game block: finite games through payoff arrays, continuous ones through their FOCs."""
+def solve(model: Model, mixed: bool = True, cross_check: bool = False,
+          correlated: bool = False) -> GameSolution | ContinuousSolution:
+    """Solve a game block: finite games through payoff arrays, continuous ones through their FOCs;
+    ``correlated``: also the correlated equilibria of best and worst total payoff (an LP)."""
     if model.kind == "game" and any(ts.continuous for ts in model.type_spaces):
         return solve_continuous(model)
     U, gs, exact = payoff_arrays(model)
@@ -197,6 +200,10 @@ def solve(model: Model, mixed: bool = True, cross_check: bool = False) -> GameSo
     if order is not None:
         sol.sequential = backward_induction(U, order, exact)
     sol.properties = game_properties(model, sol, U, gs)
+    if correlated:
+        from .correlated import correlated_equilibrium
+
+        sol.correlated = [correlated_equilibrium(U, exact, sense) for sense in ("max", "min")]
     leader = model.extra.get("leader")
     if leader is not None:
         A, B = (U[0], U[1]) if leader == 0 else (U[1].T, U[0].T)
@@ -347,6 +354,24 @@ def solution_lines(sol: GameSolution | ContinuousSolution) -> list[str]:
     """The text report of a solved game (one line per fact, without indentation)."""
     if isinstance(sol, ContinuousSolution):
         return continuous_lines(sol)
+    return _finite_lines(sol) + _correlated_lines(sol)
+
+
+def _correlated_lines(sol: GameSolution) -> list[str]:
+    out = []
+    for ce in sol.correlated or ():
+        sg = sol.sign
+        best = "lowest" if (ce.sense == "max") == (sg < 0) else "highest"
+        how = ("verified in exact rational arithmetic" if ce.exact
+               else f"float64, largest deviation gain {ce.max_gain:.2g}")
+        out.append(f"correlated equilibrium with the {best} total {'cost' if sg < 0 else 'payoff'} "
+                   f"{fmt_payoff(sg * ce.welfare)} (LP optimum; the distribution {how}):")
+        out += [f"  ({', '.join(sol.strategies[a][k] for a, k in enumerate(prof))}) with probability {_show(p)}"
+                for prof, p in sorted(ce.distribution.items())]
+    return out
+
+
+def _finite_lines(sol: GameSolution) -> list[str]:
     out = []
     sg = sol.sign
     word = "costs" if sg < 0 else "payoffs"
@@ -531,6 +556,14 @@ def solution_json(model: Model, sol: GameSolution | ContinuousSolution) -> dict:
         out["welfare"] = {k: (_num(v) if k != "optimum_profile" else
                               dict(zip(P, (sol.strategies[a][int(i)] for a, i in enumerate(v)), strict=True)))
                           for k, v in w.items() if k != "cost"}
+    if sol.correlated:
+        out["correlated_equilibria"] = [
+            {"objective": ("min" if ce.sense == "max" else "max") + "_total_cost" if sol.sign < 0
+             else ce.sense + "_total_payoff", "total": _num(sol.sign * ce.welfare), "exact": ce.exact,
+             "max_gain": ce.max_gain,
+             "distribution": [{"profile": dict(zip(P, (sol.strategies[a][k] for a, k in enumerate(prof)), strict=True)),
+                               "probability": _num(p)} for prof, p in sorted(ce.distribution.items())]}
+            for ce in sol.correlated]
     if sol.mixed is not None:
         mx = sol.mixed
         out["mixed_equilibria"] = {
