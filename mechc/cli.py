@@ -523,7 +523,7 @@ def _solve(args) -> int:
         if args.sweep:
             return _solve_sweep(args, text)
         model = load_text(text, args.file, dict(args.param), args.mechanism)
-        sol = solve(model, cross_check=args.cross_check, correlated=args.correlated)
+        sol = solve(model, cross_check=args.cross_check, correlated=getattr(args, "correlated", False))
     except (SpecErrors, EvalError, MechError) as e:
         return _failure(e, sources)
     if args.write_nfg:
