@@ -178,7 +178,9 @@ def _match(items: list[str], results: list[dict], action: str) -> list[dict]:
 def _check_results(model, method, grid) -> list[dict]:
     from .api import check
 
-    return _check_results_of(check(model, method=method, grid=grid))
+    results = _check_results_of(check(model, method=method, grid=grid))
+    # without require statements the check itself is the test: the spec loads and its measures compute
+    return results or [_item("check", "verified", "check", "no property is required; the measures were computed")]
 
 
 def _check_results_of(report) -> list[dict]:

@@ -152,3 +152,12 @@ def pytest_unconfigure(config):
     assert "error" not in result.parseoutcomes()
     assert "crash_in_parse.mech::load" in out and "internal error: ZeroDivisionError: boom in the parser" in out
     assert "internal error: RuntimeError: boom in the checker" in out and "Traceback" not in out
+
+
+def test_a_mechanism_without_require_is_one_check_item(pytester):
+    text = (ROOT / "specs" / "vickrey.mech").read_text()
+    text = "\n".join(ln for ln in text.splitlines() if not ln.strip().startswith("require")) + "\n"
+    pytester.makefile(".mech", measures_only=text)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rA")
+    result.assert_outcomes(passed=1)
+    assert "PASSED measures_only.mech::check" in result.stdout.str()
