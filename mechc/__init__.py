@@ -4,49 +4,51 @@ The small public API::
 
     model = mechc.load("specs/vickrey.mech", params={"n": "4"})
     report = mechc.check(model, grid=41)
+
+``import mechc`` is cheap: the API lives in ``mechc.api`` and is imported on first use (sympy,
+numpy and the back ends load only when a spec is loaded or checked).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .analysis import Options
-from .analysis import check as _check
-from .errors import EvalError, MechError, ResourceLimit, SpecError, SpecErrors
-from .model import Model
-from .parse import parse
-from .report import Report
-from .sema import check as _sema_check
+import sys
+import types
 
 __version__ = "0.1.0"
 
-
-def _param_text(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
-
-
-def load_text(text: str, file: str = "<string>", params: dict | None = None,
-              mechanism: str | None = None, **overrides) -> Model:
-    """Parse and check .mech text; raises SpecErrors with every problem found.
-
-    Parameters can be given as a dict or as keywords: ``load_text(text, n=4, reserve=0.3)``."""
-    merged = {k: _param_text(v) for k, v in {**(params or {}), **overrides}.items()}
-    model = _sema_check(parse(text, file), merged, mechanism)
-    model.extra["source"] = text
-    return model
+# public name -> the module that defines it (imported on first attribute access)
+_LAZY = {
+    "load": "api", "load_text": "api", "check": "api", "Options": "api",
+    "Model": "model", "Report": "report", "parse": "parse",
+    "EvalError": "errors", "MechError": "errors", "ResourceLimit": "errors", "SpecError": "errors",
+    "SpecErrors": "errors",
+}
 
 
-def load(path: str | Path, params: dict | None = None, mechanism: str | None = None, **overrides) -> Model:
-    """Read, parse and check a .mech file into a Model: ``mechc.load("spec.mech", n=4)``."""
-    p = Path(path)
-    return load_text(p.read_text(encoding="utf-8"), str(path), params, mechanism, **overrides)
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # later lookups skip this hook
+        return value
+    raise AttributeError(f"module 'mechc' has no attribute '{name}'")
 
 
-def check(model: Model, **options) -> Report:
-    """Check every property the spec requires; returns a Report (verdicts, counterexamples, metrics)."""
-    return _check(model, Options(**options))
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value) -> None:
+        # importing the submodule mechc.parse sets the package attribute 'parse' to the module;
+        # the public name is the function mechc.parse(text), as it was before the API became lazy
+        if name == "parse" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
 
 
 __all__ = ["EvalError", "MechError", "Model", "Options", "Report", "ResourceLimit", "SpecError", "SpecErrors",

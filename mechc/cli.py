@@ -11,19 +11,52 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-from . import __version__, load_text
-from .analysis import METHODS, Options
-from .analysis import check as check_model
-from .analysis.exhaustive import ExhaustiveChecker
+from . import __version__
 from .errors import EvalError, MechError, ResourceLimit, SpecError, SpecErrors, render
-from .render import to_json, to_junit, to_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .analysis import Options
 
 EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_RESOURCE = 0, 1, 2, 3
 MAX_GRID = 100_001
+METHODS = ("auto", "exhaustive", "smt", "symbolic", "search")  # mechc.analysis.METHODS (a test keeps them equal)
+
+
+# The heavy modules (sympy, numpy, the back ends, rich) load on first use, so --help, --version,
+# fmt and completion start as fast as lark does.
+def load_text(*args, **kw):
+    from .api import load_text as load
+
+    return load(*args, **kw)
+
+
+def check_model(model, opts):
+    from .analysis import check
+
+    return check(model, opts)
+
+
+def _options(**kw) -> Options:
+    from .analysis import Options
+
+    return Options(**kw)
+
+
+def _check_limits(model, opts) -> None:
+    """Refuse a check too large for the limits before anything is allocated (exit 3)."""
+    from .analysis.exhaustive import ExhaustiveChecker
+
+    ExhaustiveChecker(model, opts).check_limits()
+
+
+def _console(**kw) -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, **kw)
 
 
 MAIN_EXAMPLES = """examples:
@@ -50,7 +83,7 @@ COMPILE_EXAMPLES = """examples:
 
 def _diag(text: str) -> None:
     """A located diagnostic on stderr: coloured on a terminal (unless NO_COLOR), plain otherwise."""
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = _console(stderr=True, soft_wrap=True)
     if not console.is_terminal or console.no_color:
         print(text, file=sys.stderr)
         return
@@ -75,8 +108,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INVALID)
 
 
+STDIN = "<stdin>"  # the name `mechc check -` gives the spec it reads from standard input
+_stdin_text: str | None = None
+
+
 def _read(name: str) -> str | None:
-    """A spec's text, or None after saying why it cannot be read."""
+    """A spec's text, or None after saying why it cannot be read (standard input is read once)."""
+    global _stdin_text
+    if name == STDIN:
+        if _stdin_text is None:
+            _stdin_text = sys.stdin.read()
+        return _stdin_text
     try:
         return Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -143,7 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity = c.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print one summary line")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="also print each property's statistics")
-    c.add_argument("file", help="the .mech spec")
+    c.add_argument("files", nargs="+", metavar="FILE",
+                   help="the .mech specs: files, folders (every .mech file under them) or '-' (standard input); "
+                        "every block of every file is checked (a design is designed, a game solved)")
     c.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable)")
     c.add_argument("--grid", type=_grid, default=None, metavar="K",
@@ -214,7 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--mechanism", default=None, help="which block of a multi-block file")
     pl.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     pl.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP", help="also plot measures against a parameter")
-    sub.add_parser("completion", help="print a bash completion script: eval \"$(mechc completion)\"")
+    cp = sub.add_parser("completion", help="print a shell completion script: eval \"$(mechc completion)\"")
+    cp.add_argument("shell", nargs="?", choices=("bash", "zsh", "fish"), default="bash",
+                    help="bash (default; eval \"$(mechc completion)\"), zsh (eval \"$(mechc completion zsh)\") or "
+                         "fish (mechc completion fish | source)")
     f = sub.add_parser("fmt", help="format specs canonically (in place), keeping comments")
     f.add_argument("files", nargs="+", metavar="FILE", help=".mech files")
     f.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
@@ -235,12 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    err = Console(stderr=True, highlight=False)
     try:
         if args.command == "fmt":
             return _fmt(args)
         if args.command == "completion":
-            sys.stdout.write(_bash_completion(build_parser()))
+            from .completion import script
+
+            sys.stdout.write(script(build_parser(), args.shell))
             return EXIT_OK
         if args.command == "plot":
             return _plot(args)
@@ -250,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             return _solve(args)
         if args.command == "convert":
             return _convert(args)
+        err = _console(stderr=True)  # progress bars of long checks
         return _compile(args, err) if args.command == "compile" else _check(args, err)
     except KeyboardInterrupt:
         print("mechc: interrupted", file=sys.stderr)
@@ -266,26 +315,90 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
 
 
+def _spec_files(names: list[str]) -> list[str] | None:
+    """The specs named on the command line: files as given, every .mech file under a folder
+    (sorted), '-' for standard input; None after saying which name does not exist."""
+    out = []
+    for name in names:
+        if name == "-":
+            out.append(STDIN)
+        elif Path(name).is_dir():
+            found = sorted(str(p) for p in Path(name).rglob("*.mech") if p.is_file())
+            if not found:
+                print(f"mechc: error: no .mech file under {name}", file=sys.stderr)
+                return None
+            out += found
+        else:
+            out.append(name)
+    return out
+
+
 def _check(args, err: Console) -> int:
+    """Check every spec given; the worst exit code wins (3 resource > 2 invalid > 1 violated)."""
+    files = _spec_files(args.files)
+    if files is None:
+        return EXIT_INVALID
+    if len(files) > 1 and (args.format != "text" or args.output or args.sweep):
+        print(f"mechc: error: --format {args.format}, --sweep and -o take one spec; {len(files)} were given\n"
+              "hint: run mechc check once per spec for machine-readable reports", file=sys.stderr)
+        return EXIT_INVALID
+    worst = EXIT_OK
+    for name in files:
+        worst = max(worst, _check_file(argparse.Namespace(**{**vars(args), "file": name}), err))
+    return worst
+
+
+def _check_file(args, err: Console) -> int:
+    """One spec: every block in it, each by the command that handles its kind."""
     text = _read(args.file)
     if text is None:
         return EXIT_INVALID
     sources = {args.file: text}
     if args.sweep:
         return _sweep(args, text, sources, err)
+    if args.mechanism is None:
+        from .parse import parse
+
+        try:
+            blocks = [b.name for b in parse(text, args.file).mechanisms]
+        except SpecErrors as e:
+            return _failure(e, sources)
+        if len(blocks) > 1:
+            if args.format != "text" or args.output:
+                print(f"mechc: error: {args.file} holds {len(blocks)} blocks ({', '.join(blocks)}); --format "
+                      f"{args.format} and -o report one\nhint: pick one with --mechanism NAME", file=sys.stderr)
+                return EXIT_INVALID
+            return max(_check_block(argparse.Namespace(**{**vars(args), "mechanism": b}), text, err)
+                       for b in blocks)
+    return _check_block(args, text, err)
+
+
+def _by_kind(args, model) -> int:
+    """A design, contract or game block under `mechc check`: designed or solved as `mechc design` or
+    `mechc solve` does (so a folder, a hook or a multi-block file can hold every kind)."""
+    command = "solve" if model.kind == "game" else "design"
+    if args.format not in ("text", "json") or args.output:
+        print(f"mechc: error: {args.file} holds {model.kind} {model.name}: --format {args.format} and -o are for "
+              f"mechanisms\nhint: run 'mechc {command} {args.file}'", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"mechc: note: {args.file} holds {model.kind} {model.name}: "
+          f"{'solved' if command == 'solve' else 'designed and re-verified'} as 'mechc {command}' does",
+          file=sys.stderr)
+    common = {"file": args.file, "param": args.param, "mechanism": model.name, "format": args.format}
+    if command == "solve":
+        return _solve(argparse.Namespace(**common, cross_check=False, sweep=None, write_nfg=None))
+    return _design(argparse.Namespace(**common, grid=args.grid, solver="HIGHS", output=None, no_extrapolation=False))
+
+
+def _check_block(args, text: str, err: Console) -> int:
+    sources = {args.file: text}
     try:
         model = load_text(text, args.file, dict(args.param), args.mechanism)
-        if model.kind in ("design", "contract"):
-            print(f"mechc: {args.file} holds {model.kind} {model.name}: its rules are decision variables\n"
-                  f"hint: run 'mechc design {args.file}' (which solves and re-verifies it)", file=sys.stderr)
-            return EXIT_INVALID
-        if model.kind == "game":
-            print(f"mechc: {args.file} holds game {model.name}\nhint: run 'mechc solve {args.file}' for its "
-                  "equilibria", file=sys.stderr)
-            return EXIT_INVALID
-        opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
+        if model.kind in ("design", "contract", "game"):
+            return _by_kind(args, model)
+        opts = _options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
                        method=args.method, timeout=args.timeout, seed=args.seed, tol=args.tol)
-        ExhaustiveChecker(model, opts).check_limits()
+        _check_limits(model, opts)
         report = _run_with_progress(lambda: check_model(model, opts), opts, err)
     except (SpecErrors, EvalError, ResourceLimit) as e:
         return _failure(e, sources)
@@ -293,14 +406,17 @@ def _check(args, err: Console) -> int:
         print("mechc: resource limit: out of memory; lower --grid or --max-memory", file=sys.stderr)
         return EXIT_RESOURCE
     if args.format in ("json", "junit"):
+        from .render import to_json, to_junit
+
         out = to_json(report) if args.format == "json" else to_junit(report)
         if args.output:
             Path(args.output).write_text(out, encoding="utf-8")
         else:
             sys.stdout.write(out)
     else:
-        console = Console(file=open(args.output, "w", encoding="utf-8") if args.output else None,
-                          highlight=False, soft_wrap=True)
+        from .render import to_text
+
+        console = _console(file=open(args.output, "w", encoding="utf-8") if args.output else None, soft_wrap=True)
         to_text(report, console, -1 if args.quiet else (1 if args.verbose else 0))
     return report.exit_code
 
@@ -406,7 +522,7 @@ def _write_design(result, path: Path, out: str, say) -> list[str]:
     target.write_text(spec_text, encoding="utf-8")
     written = [str(target)]
     designed = load_text(spec_text, str(target))
-    report = check_model(designed, Options())
+    report = check_model(designed, _options())
     for name, content in generate(designed, report, spec_text, str(target)).files().items():
         (out_dir / name).write_text(content, encoding="utf-8")
         written.append(str(out_dir / name))
@@ -604,7 +720,7 @@ def _plot(args) -> int:
             agent = labels.index(args.agent) if args.agent else 0
             for v in values:
                 m_v = load_text(text, args.file, {**dict(args.param), name: _fmt_value(v)}, args.mechanism)
-                rep = check_model(m_v, Options())
+                rep = check_model(m_v, _options())
                 for k, m in rep.metrics.items():
                     series.setdefault(k, []).append(m.value)
                 regret = plot_data(m_v, agent, args.grid, dict(args.others)).regret.max()
@@ -685,10 +801,10 @@ def _sweep(args, text: str, sources: dict, err: Console) -> int:
         for v in values:
             params = {**dict(args.param), name: _fmt_value(v)}
             model = load_text(text, args.file, params, args.mechanism)
-            opts = Options(grid=args.grid, exact=args.exact, method=args.method, timeout=args.timeout,
+            opts = _options(grid=args.grid, exact=args.exact, method=args.method, timeout=args.timeout,
                            seed=args.seed, max_cells=int(args.max_cells), max_memory_gb=args.max_memory,
                            tol=args.tol)
-            ExhaustiveChecker(model, opts).check_limits()
+            _check_limits(model, opts)
             report = check_model(model, opts)
             worst = max(worst, report.exit_code)
             row = {name: _fmt_value(v)}
@@ -714,7 +830,7 @@ def _sweep(args, text: str, sources: dict, err: Console) -> int:
             table.add_column(c)
         for r in rows:
             table.add_row(*[f"{r[c]:.6g}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols])
-        console = Console(file=io.StringIO(), width=max(80, 14 * len(cols)), highlight=False)
+        console = _console(file=io.StringIO(), width=max(80, 14 * len(cols)))
         console.print(table)
         out = console.file.getvalue()
     if args.output:
@@ -736,8 +852,8 @@ def _compile(args, err: Console) -> int:
         model = load_text(text, args.file, dict(args.param), args.mechanism)
         if not args.no_verify:
             try:
-                opts = Options(grid=args.grid)
-                ExhaustiveChecker(model, opts).check_limits()
+                opts = _options(grid=args.grid)
+                _check_limits(model, opts)
                 report = _run_with_progress(lambda: check_model(model, opts), opts, err)
             except ResourceLimit as e:
                 print(f"mechc: warning: properties not checked at compile time: {e}", file=sys.stderr)
@@ -755,6 +871,12 @@ def _compile(args, err: Console) -> int:
     for name, content in files.items():
         (out / name).write_text(content, encoding="utf-8")
         print(f"wrote {out / name}")
+    import importlib.util
+
+    if importlib.util.find_spec("hypothesis") is None:
+        print(f"mechc: warning: the generated tests import hypothesis, which is not installed here; "
+              f"before 'python -m pytest {out}' run: pip install hypothesis (or pip install 'mechc[test]')",
+              file=sys.stderr)
     if report is not None:
         for p in report.properties:
             if p.verdict == "violated":
@@ -767,6 +889,8 @@ def _run_with_progress(run, opts: Options, err: Console):
     """Run a check; show a progress bar on stderr when it takes more than a second on a terminal."""
     if not err.is_terminal:
         return run()
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     start = time.monotonic()
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
                         transient=True)
@@ -788,35 +912,10 @@ def _run_with_progress(run, opts: Options, err: Console):
             progress.stop()
 
 
-def _bash_completion(parser: argparse.ArgumentParser) -> str:
-    """A bash completion script derived from the argument parser (commands, flags, .mech files)."""
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    cases = []
-    for name, p in sorted(sub.choices.items()):
-        flags = sorted(o for a in p._actions for o in a.option_strings)
-        cases.append(f'    {name}) opts="{" ".join(flags)}" ;;')
-    commands = " ".join(sorted(sub.choices))
-    return "\n".join([
-        "# bash completion for mechc: eval \"$(mechc completion)\"",
-        "_mechc() {",
-        "  local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]} opts",
-        f'  if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=($(compgen -W "{commands} --help --version" -- "$cur")); return; fi',
-        '  case "$cmd" in',
-        *cases,
-        '    *) opts="" ;;',
-        "  esac",
-        '  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur"));',
-        '  else COMPREPLY=($(compgen -f -X "!*.mech" -- "$cur") $(compgen -d -- "$cur")); fi',
-        "}",
-        "complete -F _mechc mechc",
-        "",
-    ])
-
-
 def check_each(argv: list[str] | None = None) -> int:
-    """`mechc check` on every file given (for pre-commit): the worst exit code wins."""
+    """`mechc check FILE...` (kept for pre-commit configurations that name this script)."""
     files = sys.argv[1:] if argv is None else argv
-    return max((main(["check", f]) for f in files), default=EXIT_OK)
+    return main(["check", *files]) if files else EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

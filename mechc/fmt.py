@@ -12,11 +12,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from lark import Lark
-
 from . import ast
 from .errors import SpecErrors
-from .parse import _syntax_error, _ToAst, grammar_text
+from .parse import _syntax_error, _ToAst, lalr_parser
 
 # binding strength; an operand weaker than its context is parenthesised
 PREC = {"if": 0, "or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7, "^": 8,
@@ -33,8 +31,7 @@ class Comment:
 @functools.cache
 def _parser_with_comments():
     comments: list = []
-    parser = Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=True,
-                  lexer_callbacks={"COMMENT": comments.append})
+    parser = lalr_parser(lexer_callbacks={"COMMENT": comments.append})
     return parser, comments
 
 

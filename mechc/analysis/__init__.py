@@ -12,14 +12,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from ..model.model import Model, _fmt
 from ..report import PropertyResult, Report
 from .exhaustive import ExhaustiveChecker, Options, check_exhaustive
-from .grid import default_grid
-from .search import SearchOptions, check_search
-from .smt import check_smt
-from .symbolic import check_symbolic
+
+if TYPE_CHECKING:
+    from ..model.model import Model
 
 METHODS = ("auto", "exhaustive", "smt", "symbolic", "search")
 
@@ -28,6 +27,11 @@ def check(model: Model, opts: Options | None = None) -> Report:
     opts = opts or Options()
     if model.finite and opts.method in ("auto", "exhaustive"):
         return check_exhaustive(model, opts)
+    # the continuous back ends (z3, scipy.optimize) load only for specs that need them
+    from .search import SearchOptions, check_search
+    from .smt import check_smt
+    from .symbolic import check_symbolic
+
     if opts.method == "exhaustive":
         return _with_expectations(check_exhaustive(model, opts), model, opts)
     reqs = model.requirements
@@ -110,8 +114,10 @@ def _empty_report(model: Model, opts: Options) -> Report:
     """The report skeleton when SMT decided everything and there is nothing to measure."""
     chk = ExhaustiveChecker.__new__(ExhaustiveChecker)  # descriptions only: no grid is built
     chk.model, chk.opts, chk.n = model, opts, model.n_agents
+    from ..model.model import _fmt
+    from .grid import default_grid, space_sizes
+
     chk.k = opts.grid or default_grid(model)
-    from .grid import space_sizes
     chk.T = space_sizes(model, chk.k)
     chk.P = math.prod(chk.T)
     params = {k: (_fmt(v) if isinstance(v, Fraction) else v) for k, (_, v) in model.params.items()}

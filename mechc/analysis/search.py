@@ -25,7 +25,6 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
-from scipy import optimize
 
 from ..model.evaluate import Evaluation
 from ..model.model import Model, Requirement, TypeSpace, _fmt
@@ -151,6 +150,8 @@ class RegretSearch:
                 x = x.reshape(len(layout), -1)
                 tr, reps = self._unpack(a, layout, x)
                 return -self.gains(a, tr, reps, reps[a])
+
+            from scipy import optimize  # on first use: scipy costs start-up time
 
             res = optimize.differential_evolution(neg_gain, bounds, maxiter=o.de_maxiter, popsize=o.de_popsize,
                                                   seed=int(rng.integers(2**31)), vectorized=True, polish=False,
