@@ -20,6 +20,7 @@ from .analysis import METHODS, Options
 from .analysis import check as check_model
 from .analysis.exhaustive import ExhaustiveChecker
 from .errors import EvalError, MechError, ResourceLimit, SpecError, SpecErrors, render
+from .limits import MAX_BASES, MAX_GAME_CELLS, MAX_PLOT_CELLS
 from .render import to_json, to_junit, to_text
 
 EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_RESOURCE = 0, 1, 2, 3
@@ -123,6 +124,17 @@ def _tol(text: str) -> float:
     return e
 
 
+def _count(text: str) -> int:
+    """A positive count given as an integer or in e-notation (3e7): a budget or a limit."""
+    try:
+        k = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not (1 <= k < 1e18):  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected a number between 1 and 1e18, got '{text}'")
+    return int(k)
+
+
 def _grid(text: str) -> int:
     try:
         k = int(text)
@@ -164,7 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--tol", type=_tol, default=1e-4, metavar="E",
                    help="absolute error target of expectations that are not exact: sampling continues until "
                         "the standard error is at most E/3 (default 1e-4)")
-    c.add_argument("--timeout", type=float, default=10.0, metavar="S", help="z3 time limit per property (default 10)")
+    c.add_argument("--smt-budget", type=_count, default=Options.smt_budget, metavar="N",
+                   help="z3 work budget per query, in z3's deterministic rlimit units (default 1e7, at most about "
+                        "4.29e9); beyond it a property is unknown, the same on any machine")
+    c.add_argument("--timeout", type=float, default=Options.timeout, metavar="S",
+                   help="z3 wall-clock safety net per query (default 120); the budget normally decides first")
     c.add_argument("--exact", choices=("auto", "always", "never"), default="auto",
                    help="exact rational arithmetic: auto (small spaces), always, never")
     c.add_argument("--max-cells", type=float, default=4e9, metavar="N",
@@ -194,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="compare the mixed equilibria with Gambit's (needs pip install mechc[gambit])")
     so.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP",
                     help="solve once per parameter value: one row of equilibria per value")
+    so.add_argument("--max-cells", type=_count, default=MAX_GAME_CELLS, metavar="N",
+                    help="refuse games with more than N payoffs to evaluate, profiles x players (default 5e7)")
+    so.add_argument("--max-bases", type=_count, default=MAX_BASES, metavar="N",
+                    help="refuse mixed equilibria of two-player games needing more than N candidate bases, "
+                         "C(m + n, m) (default 2e7)")
     so.add_argument("--write-nfg", default=None, metavar="FILE", help="also write the game as a Gambit .nfg file")
     cv = sub.add_parser("convert", help="convert a game between .mech and Gambit's .nfg (by the file extensions)")
     cv.add_argument("input", help="a .mech game spec or a .nfg file")
@@ -212,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--mechanism", default=None, help="which block of a multi-block file")
     pl.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     pl.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP", help="also plot measures against a parameter")
+    pl.add_argument("--max-cells", type=_count, default=MAX_PLOT_CELLS, metavar="N",
+                    help="refuse plots evaluating more than N utilities, own report x true type (default 5e7)")
     sub.add_parser("completion", help="print a bash completion script: eval \"$(mechc completion)\"")
     f = sub.add_parser("fmt", help="format specs canonically (in place), keeping comments")
     f.add_argument("files", nargs="+", metavar="FILE", help=".mech files")
@@ -282,7 +305,7 @@ def _check(args, err: Console) -> int:
                   "equilibria", file=sys.stderr)
             return EXIT_INVALID
         opts = Options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
-                       method=args.method, timeout=args.timeout, seed=args.seed, tol=args.tol)
+                       method=args.method, timeout=args.timeout, smt_budget=args.smt_budget, seed=args.seed, tol=args.tol)
         ExhaustiveChecker(model, opts).check_limits()
         report = _run_with_progress(lambda: check_model(model, opts), opts, err)
     except (SpecErrors, EvalError, ResourceLimit) as e:
@@ -521,7 +544,7 @@ def _solve(args) -> int:
         if args.sweep:
             return _solve_sweep(args, text)
         model = load_text(text, args.file, dict(args.param), args.mechanism)
-        sol = solve(model, cross_check=args.cross_check)
+        sol = solve(model, cross_check=args.cross_check, max_cells=int(args.max_cells), max_bases=int(args.max_bases))
     except (SpecErrors, EvalError, MechError) as e:
         return _failure(e, sources)
     if args.write_nfg:
@@ -594,7 +617,7 @@ def _plot(args) -> int:
         if args.agent is not None and args.agent not in labels:
             raise SpecError(None, f"--agent {args.agent}: no such agent; the agents are {', '.join(labels)}")
         data = plot_data(model, labels.index(args.agent) if args.agent else 0, args.grid, dict(args.others),
-                         average=args.average)
+                         average=args.average, max_cells=int(args.max_cells))
         sweep = None
         if args.sweep:
             name, values = _sweep_values(args.sweep)
@@ -605,7 +628,7 @@ def _plot(args) -> int:
                 rep = check_model(m_v, Options())
                 for k, m in rep.metrics.items():
                     series.setdefault(k, []).append(m.value)
-                regret = plot_data(m_v, agent, args.grid, dict(args.others)).regret.max()
+                regret = plot_data(m_v, agent, args.grid, dict(args.others), max_cells=int(args.max_cells)).regret.max()
                 series.setdefault(f"max regret of agent {labels[agent]} (others fixed)", []).append(float(regret))
             sweep = (name, [float(v) for v in values], series)
         out = args.output or str(path.with_suffix(".png").name)
@@ -684,6 +707,7 @@ def _sweep(args, text: str, sources: dict, err: Console) -> int:
             params = {**dict(args.param), name: _fmt_value(v)}
             model = load_text(text, args.file, params, args.mechanism)
             opts = Options(grid=args.grid, exact=args.exact, method=args.method, timeout=args.timeout,
+                           smt_budget=args.smt_budget,
                            seed=args.seed, max_cells=int(args.max_cells), max_memory_gb=args.max_memory,
                            tol=args.tol)
             ExhaustiveChecker(model, opts).check_limits()
