@@ -41,6 +41,7 @@ MAX_SYMBOLIC_PLAYERS = 4  # nonlinear systems: every bound/interior pattern, 3^4
 MAX_BEZOUT = 16  # nonlinear systems: at most this many isolated solutions (Bezout bound)
 MAX_FOLLOWER_DEGREE = 4  # Stackelberg: the follower's FOC is solved in radicals up to a quartic
 MAX_ROUNDS = 100  # iterated best response: the round budget, stated in the output
+MAX_BEST_RESPONSES = 1_000  # iterated best response: rounds x players, so many players get fewer rounds
 GRID = 4001
 TOL = 1e-9
 
@@ -343,34 +344,44 @@ def _properties(model: Model, sol: ContinuousSolution, xs, us, bounds) -> list[d
     return out
 
 
+def _budget_text(n: int, rounds: int) -> str:
+    return (f"budget {MAX_BEST_RESPONSES:,} best responses over {n} players" if rounds < MAX_ROUNDS
+            else f"budget {MAX_ROUNDS} rounds")
+
+
 def _iterated_best_response(xs, us, bounds, rounds: int = MAX_ROUNDS):
     """Each player in turn plays its numerical best response; once the changes are below 1e-6 the
     point is refined by solving the interior players' first-order conditions with scipy."""
     from scipy.optimize import fsolve
 
-    fs = [sympy.lambdify(xs, u, "numpy") for u in us]
+    n = len(xs)
+    rounds = min(rounds, max(1, MAX_BEST_RESPONSES // n))  # a budget in best responses, stated below
+    plain = [sympy.Symbol(f"s{k}") for k in range(n)]  # names lambdify takes as they are (q[1] is not one)
+    fs = [sympy.lambdify(plain, u.xreplace(dict(zip(xs, plain, strict=True))), "numpy") for u in us]
     q = [float(lo + hi) / 2 for lo, hi in bounds]
     change, done = np.inf, 0
     for _ in range(rounds):
         done += 1
         change = 0.0
-        for k in range(len(xs)):
-            def f(t, k=k):
-                args = [np.full_like(t, v) if j != k else t for j, v in enumerate(q)]
-                return fs[k](*args)
+        for k in range(n):
+            def f(t, k=k):  # the others' strategies as scalars: numpy broadcasts them
+                return np.broadcast_to(fs[k](*[v if j != k else t for j, v in enumerate(q)]), np.shape(t))
             _, arg = _best_response_numeric(f, float(bounds[k][0]), float(bounds[k][1]))
             change = max(change, abs(arg - q[k]))
             q[k] = arg
         if change < 1e-6:
             break
     else:
-        return None, f"iterated best response did not converge in {rounds} rounds (last change {change:.2g})"
+        return None, (f"iterated best response did not converge in its budget of {rounds} rounds "
+                      f"({_budget_text(n, rounds)}; last change {change:.2g})")
     lo = [float(b[0]) for b in bounds]
     hi = [float(b[1]) for b in bounds]
     inner = [k for k in range(len(xs)) if lo[k] + 1e-6 < q[k] < hi[k] - 1e-6]
-    note = f"iterated best response converged after {done} of at most {rounds} rounds (largest change {change:.1g})"
+    note = (f"iterated best response converged after {done} of at most {rounds} rounds ({_budget_text(n, rounds)}; "
+            f"largest change {change:.1g})")
     if inner:
-        grads = [sympy.lambdify(xs, sympy.diff(us[k], xs[k]), "numpy") for k in inner]
+        grads = [sympy.lambdify(plain, sympy.diff(us[k], xs[k]).xreplace(dict(zip(xs, plain, strict=True))), "numpy")
+                 for k in inner]
 
         def focs(z):
             p = list(q)

@@ -142,3 +142,16 @@ def test_iterated_best_response_states_its_round_budget():
         "payoff[i] = (price - c) * q[i]", "payoff[i] = price * q[i] - exp(q[i] / 50)")
     sol = solve(mechc.load_text(text, "n.mech"))
     assert any(f"of at most {MAX_ROUNDS} rounds" in n for n in sol.notes)
+
+
+def test_iterated_best_response_gives_many_players_fewer_rounds_and_says_so():
+    import sympy
+
+    from mechc.games.continuous import MAX_BEST_RESPONSES, _iterated_best_response
+
+    xs = list(sympy.symbols("x1:21", real=True))
+    us = [-(x - sympy.Rational(1, 3)) ** 2 for x in xs]  # separable: converges in two rounds
+    q, note = _iterated_best_response(xs, us, [(sympy.Integer(0), sympy.Integer(1))] * 20)
+    rounds = MAX_BEST_RESPONSES // 20
+    assert f"of at most {rounds} rounds" in note and f"{MAX_BEST_RESPONSES:,} best responses over 20 players" in note
+    assert max(abs(v - 1 / 3) for v in q) < 1e-6
