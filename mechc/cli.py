@@ -578,7 +578,7 @@ def _solve_sweep(args, text: str) -> int:
     rows, worst = [], EXIT_OK
     for v in values:
         model = load_text(text, args.file, {**dict(args.param), name: _fmt_value(v)}, args.mechanism)
-        sol = solve(model)
+        sol = solve(model, max_cells=int(args.max_cells), max_bases=int(args.max_bases))
         row = {name: _fmt_value(v)}
         if isinstance(sol, ContinuousSolution):
             row["equilibria"] = ["(" + ", ".join(str(x) for x in e.profile) + ")" for e in sol.equilibria]

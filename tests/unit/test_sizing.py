@@ -155,3 +155,9 @@ def test_iterated_best_response_gives_many_players_fewer_rounds_and_says_so():
     rounds = MAX_BEST_RESPONSES // 20
     assert f"of at most {rounds} rounds" in note and f"{MAX_BEST_RESPONSES:,} best responses over 20 players" in note
     assert max(abs(v - 1 / 3) for v in q) < 1e-6
+
+
+def test_solve_sweeps_use_the_same_limits(capsys, tmp_path):
+    game = "game G {\n param n: int = 2\n agents i in 1..n\n strategy s[i] in 1..3\n payoff[i] = s[i]\n}\n"
+    err = refused(capsys, tmp_path, game, "solve", "--sweep", "n=2:3:1", "--max-cells", "20")
+    assert "payoffs of G to evaluate (3 players x 27 strategy profiles): 81" in err
