@@ -1285,6 +1285,9 @@ class Checker:
         elif a.is_Rational and a not in (0, 1, -1):  # sympy would build the exact number right here
             refuse_if(abs(int(b)) * max(abs(a.p).bit_length(), abs(a.q).bit_length()), MAX_POWER_BITS,
                       f"{e.span}: bits in the exact constant power {a} ^ {b}:", "a smaller exponent")
+        elif not a.is_Rational:  # exact evaluation: at least one bit per factor for any base but 0 and +-1
+            refuse_if(abs(int(b)), MAX_POWER_BITS, f"{e.span}: bits in an exact value of this power, at least",
+                      "a smaller exponent")
         node = sympy.Pow(a, b)
         self.spans.setdefault(node, e.span)
         return (INT if ta == INT and b.is_Integer and b >= 0 else NUM), node

@@ -63,6 +63,12 @@ def test_huge_constant_powers_are_refused_before_sympy_builds_them(capsys, tmp_p
     assert "constant power" in err and bits in err and "1,000,000" in err
 
 
+def test_a_huge_power_of_a_report_is_refused_before_exact_evaluation(capsys, tmp_path):
+    pay = "min(0, (b[i] + 3/2) ^ 1000000000)"  # Fraction(5/2) ** 10^9 would never finish
+    err = refused(capsys, tmp_path, AUCTION.format(agents="1..2", pay=pay), "check")
+    assert "at least 1,000,000,000" in err and "s.mech:6:" in err
+
+
 def test_a_sum_over_ten_to_the_ten_index_pairs_is_refused(capsys, tmp_path):
     pay = "sum(j in 1..100000, k in 1..100000, 0)"
     err = refused(capsys, tmp_path, AUCTION.format(agents="1..2", pay=pay), "check")
