@@ -99,9 +99,10 @@ def _failure(e: Exception, sources: dict) -> int:
     if isinstance(e, EvalError):
         _diag(render(SpecError(e.span, str(e), e.hint), sources))
         return EXIT_INVALID
-    if isinstance(e, ResourceLimit):
-        print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}, or check a smaller "
-              "instance (--param, --grid)", file=sys.stderr)
+    if isinstance(e, ResourceLimit):  # a flag raises the limit; otherwise the hint says what to change
+        hint = (f"raise the limit with {e.flag}, or check a smaller instance (--param, --grid)"
+                if e.flag.startswith("--") else f"{e.flag}: no flag raises this limit")
+        print(f"mechc: resource limit: {e}\nhint: {hint}", file=sys.stderr)
         return EXIT_RESOURCE
     print(f"mechc: error: {e}", file=sys.stderr)  # any other MechError (design, plot)
     return EXIT_INVALID

@@ -168,3 +168,10 @@ def test_solve_sweeps_use_the_same_limits(capsys, tmp_path):
     game = "game G {\n param n: int = 2\n agents i in 1..n\n strategy s[i] in 1..3\n payoff[i] = s[i]\n}\n"
     err = refused(capsys, tmp_path, game, "solve", "--sweep", "n=2:3:1", "--max-cells", "20")
     assert "payoffs of G to evaluate (3 players x 27 strategy profiles): 81" in err
+
+
+def test_a_limit_no_flag_raises_says_so_instead_of_naming_a_flag(capsys, tmp_path):
+    err = refused(capsys, tmp_path, AUCTION.format(agents="1..2", pay="0 * 9 ^ 9 ^ 9"), "check")
+    assert "hint: a smaller exponent: no flag raises this limit" in err and "raise the limit with" not in err
+    err = refused(capsys, tmp_path, DESIGN, "design", "--grid", "65536")
+    assert "hint: a smaller --grid or --param: no flag raises this limit" in err
