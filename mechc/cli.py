@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
     from .analysis import Options
 
+from .limits import MAX_BASES, MAX_GAME_CELLS, MAX_PLOT_CELLS, SMT_BUDGET, SMT_TIMEOUT_S
+
 EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_RESOURCE = 0, 1, 2, 3
 MAX_GRID = 100_001
 METHODS = ("auto", "exhaustive", "smt", "symbolic", "search")  # mechc.analysis.METHODS (a test keeps them equal)
@@ -140,9 +142,10 @@ def _failure(e: Exception, sources: dict) -> int:
     if isinstance(e, EvalError):
         _diag(render(SpecError(e.span, str(e), e.hint), sources))
         return EXIT_INVALID
-    if isinstance(e, ResourceLimit):
-        print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}, or check a smaller "
-              "instance (--param, --grid)", file=sys.stderr)
+    if isinstance(e, ResourceLimit):  # a flag raises the limit; otherwise the hint says what to change
+        hint = (f"raise the limit with {e.flag}, or check a smaller instance (--param, --grid)"
+                if e.flag.startswith("--") else f"{e.flag}: no flag raises this limit")
+        print(f"mechc: resource limit: {e}\nhint: {hint}", file=sys.stderr)
         return EXIT_RESOURCE
     print(f"mechc: error: {e}", file=sys.stderr)  # any other MechError (design, plot)
     return EXIT_INVALID
@@ -163,6 +166,17 @@ def _tol(text: str) -> float:
     if not (1e-12 <= e <= 1e6):  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"--tol must be between 1e-12 and 1e6, got '{text}'")
     return e
+
+
+def _count(text: str) -> int:
+    """A positive count given as an integer or in e-notation (3e7): a budget or a limit."""
+    try:
+        k = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not (1 <= k < 1e18):  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected a number between 1 and 1e18, got '{text}'")
+    return int(k)
 
 
 def _grid(text: str) -> int:
@@ -208,7 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--tol", type=_tol, default=1e-4, metavar="E",
                    help="absolute error target of expectations that are not exact: sampling continues until "
                         "the standard error is at most E/3 (default 1e-4)")
-    c.add_argument("--timeout", type=float, default=10.0, metavar="S", help="z3 time limit per property (default 10)")
+    c.add_argument("--smt-budget", type=_count, default=SMT_BUDGET, metavar="N",
+                   help="z3 work budget per query, in z3's deterministic rlimit units (default 1e7, at most about "
+                        "4.29e9); beyond it a property is unknown, the same on any machine")
+    c.add_argument("--timeout", type=float, default=SMT_TIMEOUT_S, metavar="S",
+                   help="z3 wall-clock safety net per query (default 120); the budget normally decides first")
     c.add_argument("--exact", choices=("auto", "always", "never"), default="auto",
                    help="exact rational arithmetic: auto (small spaces), always, never")
     c.add_argument("--max-cells", type=float, default=4e9, metavar="N",
@@ -238,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="compare the mixed equilibria with Gambit's (needs pip install mechc[gambit])")
     so.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP",
                     help="solve once per parameter value: one row of equilibria per value")
+    so.add_argument("--max-cells", type=_count, default=MAX_GAME_CELLS, metavar="N",
+                    help="refuse games with more than N payoffs to evaluate, profiles x players (default 5e7)")
+    so.add_argument("--max-bases", type=_count, default=MAX_BASES, metavar="N",
+                    help="refuse mixed equilibria of two-player games needing more than N candidate bases, "
+                         "C(m + n, m) (default 2e7)")
     so.add_argument("--write-nfg", default=None, metavar="FILE", help="also write the game as a Gambit .nfg file")
     so.add_argument("--correlated", action="store_true",
                     help="also the correlated equilibria of highest and lowest total payoff (a linear program)")
@@ -258,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--mechanism", default=None, help="which block of a multi-block file")
     pl.add_argument("--param", action="append", type=_param, default=[], metavar="NAME=VALUE")
     pl.add_argument("--sweep", default=None, metavar="NAME=START:STOP:STEP", help="also plot measures against a parameter")
+    pl.add_argument("--max-cells", type=_count, default=MAX_PLOT_CELLS, metavar="N",
+                    help="refuse plots evaluating more than N utilities, own report x true type (default 5e7)")
     cp = sub.add_parser("completion", help="print a shell completion script: eval \"$(mechc completion)\"")
     cp.add_argument("shell", nargs="?", choices=("bash", "zsh", "fish"), default="bash",
                     help="bash (default; eval \"$(mechc completion)\"), zsh (eval \"$(mechc completion zsh)\") or "
@@ -361,7 +386,7 @@ def _check_file(args, err: Console) -> int:
 
         try:
             blocks = [b.name for b in parse(text, args.file).mechanisms]
-        except SpecErrors as e:
+        except (SpecErrors, ResourceLimit) as e:
             return _failure(e, sources)
         if len(blocks) > 1:
             if args.format != "text" or args.output:
@@ -386,7 +411,8 @@ def _by_kind(args, model) -> int:
           file=sys.stderr)
     common = {"file": args.file, "param": args.param, "mechanism": model.name, "format": args.format}
     if command == "solve":
-        return _solve(argparse.Namespace(**common, cross_check=False, sweep=None, write_nfg=None))
+        return _solve(argparse.Namespace(**common, cross_check=False, sweep=None, write_nfg=None,
+                                         max_cells=MAX_GAME_CELLS, max_bases=MAX_BASES))
     return _design(argparse.Namespace(**common, grid=args.grid, solver="HIGHS", output=None, no_extrapolation=False))
 
 
@@ -397,7 +423,8 @@ def _check_block(args, text: str, err: Console) -> int:
         if model.kind in ("design", "contract", "game"):
             return _by_kind(args, model)
         opts = _options(grid=args.grid, max_cells=int(args.max_cells), max_memory_gb=args.max_memory, exact=args.exact,
-                       method=args.method, timeout=args.timeout, seed=args.seed, tol=args.tol)
+                        method=args.method, timeout=args.timeout, smt_budget=args.smt_budget, seed=args.seed,
+                        tol=args.tol)
         _check_limits(model, opts)
         report = _run_with_progress(lambda: check_model(model, opts), opts, err)
     except (SpecErrors, EvalError, ResourceLimit) as e:
@@ -639,7 +666,8 @@ def _solve(args) -> int:
         if args.sweep:
             return _solve_sweep(args, text)
         model = load_text(text, args.file, dict(args.param), args.mechanism)
-        sol = solve(model, cross_check=args.cross_check, correlated=getattr(args, "correlated", False))
+        sol = solve(model, cross_check=args.cross_check, max_cells=int(args.max_cells), max_bases=int(args.max_bases),
+                    correlated=getattr(args, "correlated", False))
     except (SpecErrors, EvalError, MechError) as e:
         return _failure(e, sources)
     if args.write_nfg:
@@ -673,7 +701,7 @@ def _solve_sweep(args, text: str) -> int:
     rows, worst = [], EXIT_OK
     for v in values:
         model = load_text(text, args.file, {**dict(args.param), name: _fmt_value(v)}, args.mechanism)
-        sol = solve(model)
+        sol = solve(model, max_cells=int(args.max_cells), max_bases=int(args.max_bases))
         row = {name: _fmt_value(v)}
         if isinstance(sol, ContinuousSolution):
             row["equilibria"] = ["(" + ", ".join(str(x) for x in e.profile) + ")" for e in sol.equilibria]
@@ -712,7 +740,7 @@ def _plot(args) -> int:
         if args.agent is not None and args.agent not in labels:
             raise SpecError(None, f"--agent {args.agent}: no such agent; the agents are {', '.join(labels)}")
         data = plot_data(model, labels.index(args.agent) if args.agent else 0, args.grid, dict(args.others),
-                         average=args.average)
+                         average=args.average, max_cells=int(args.max_cells))
         sweep = None
         if args.sweep:
             name, values = _sweep_values(args.sweep)
@@ -723,7 +751,7 @@ def _plot(args) -> int:
                 rep = check_model(m_v, _options())
                 for k, m in rep.metrics.items():
                     series.setdefault(k, []).append(m.value)
-                regret = plot_data(m_v, agent, args.grid, dict(args.others)).regret.max()
+                regret = plot_data(m_v, agent, args.grid, dict(args.others), max_cells=int(args.max_cells)).regret.max()
                 series.setdefault(f"max regret of agent {labels[agent]} (others fixed)", []).append(float(regret))
             sweep = (name, [float(v) for v in values], series)
         out = args.output or str(path.with_suffix(".png").name)
@@ -802,8 +830,8 @@ def _sweep(args, text: str, sources: dict, err: Console) -> int:
             params = {**dict(args.param), name: _fmt_value(v)}
             model = load_text(text, args.file, params, args.mechanism)
             opts = _options(grid=args.grid, exact=args.exact, method=args.method, timeout=args.timeout,
-                           seed=args.seed, max_cells=int(args.max_cells), max_memory_gb=args.max_memory,
-                           tol=args.tol)
+                            smt_budget=args.smt_budget, seed=args.seed, max_cells=int(args.max_cells),
+                            max_memory_gb=args.max_memory, tol=args.tol)
             _check_limits(model, opts)
             report = check_model(model, opts)
             worst = max(worst, report.exit_code)

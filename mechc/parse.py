@@ -17,8 +17,7 @@ from lark.exceptions import (
 
 from . import ast
 from .errors import Span, SpecError, SpecErrors
-
-MAX_SOURCE_BYTES = 1_000_000
+from .limits import MAX_SOURCE_BYTES, refuse_if
 
 
 def grammar_text() -> str:
@@ -410,8 +409,9 @@ def _lexes(text: str) -> bool:
 
 def parse(text: str, file: str = "<string>") -> ast.Spec:
     """Parse .mech text into an AST. Raises SpecErrors (never a lark exception)."""
-    if len(text.encode("utf-8", errors="replace")) > MAX_SOURCE_BYTES:
-        raise SpecErrors([SpecError(Span(file, 1, 1, 1, 2), f"spec is larger than {MAX_SOURCE_BYTES} bytes")])
+    # a size limit, not an invalid spec: exit 3 like every other limit
+    refuse_if(len(text.encode("utf-8", errors="replace")), MAX_SOURCE_BYTES, f"{file}: bytes in the spec:",
+              "a smaller spec (split it into several files)")
     if _lexes(text) and next(iter(_parser().lex(text)), None) is None:
         raise SpecErrors([SpecError(Span(file, 1, 1, 1, 2), "the file contains no mechanism",
                                     "a spec starts with 'mechanism Name {'")])

@@ -6,12 +6,14 @@ can be tested and reused; ``draw`` only lays them out.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from .errors import MechError
+from .limits import MAX_PLOT_CELLS, refuse_if
 from .model.evaluate import Evaluation
 from .model.model import Model, _fmt
 from .model.priors import prior_of
@@ -51,11 +53,25 @@ def _points(ts, k: int) -> list[Fraction]:
     return [Fraction(v) for v in ts.values]
 
 
+def plot_cells(model: Model, agent: int, grid: int, average: bool, others_grid: int = 11) -> int:
+    """Utilities a plot evaluates (own report x true type, times the others' grid when averaged),
+    in exact integers from the type spaces alone, before anything is built."""
+    def points(ts, k: int) -> int:
+        return k if ts.continuous else len(ts.values)
+
+    K = points(model.type_spaces[agent], grid)
+    C = math.prod(points(ts, others_grid) for j, ts in enumerate(model.type_spaces) if j != agent) if average else 1
+    return K * K * C
+
+
 def plot_data(model: Model, agent: int = 0, grid: int = 101, others: dict | None = None,
-              average: bool = False, others_grid: int = 11) -> PlotData:
+              average: bool = False, others_grid: int = 11, max_cells: int = MAX_PLOT_CELLS) -> PlotData:
     """Rules and utilities of one agent against its own report, the others' reports fixed (by
     default at the middle point of their spaces) or, with ``average``, averaged under their prior
     (finite spaces exactly, intervals on an ``others_grid``-point trapezoid grid)."""
+    refuse_if(plot_cells(model, agent, grid, average, others_grid), max_cells,
+              f"utilities this plot evaluates (own report x true type{' x the others' if average else ''}):",
+              "--max-cells (or a smaller --grid)")
     if average:
         return _averaged(model, agent, grid, others_grid)
     if any(ts.symbolic or ts.items is not None for ts in model.type_spaces):

@@ -35,7 +35,7 @@ def check(model: Model, opts: Options | None = None) -> Report:
     if opts.method == "exhaustive":
         return _with_expectations(check_exhaustive(model, opts), model, opts)
     reqs = model.requirements
-    smt = {r.label: check_smt(model, r, opts.timeout) if opts.method in ("auto", "smt") else None for r in reqs}
+    smt = {r.label: check_smt(model, r, opts.timeout, opts.smt_budget) if opts.method in ("auto", "smt") else None for r in reqs}
     for r in reqs:  # a symbolic proof where z3 could not decide (smooth rules with log, exp, ...)
         if opts.method in ("auto", "symbolic") and (smt[r.label] is None or smt[r.label].verdict == "unknown"):
             sym = check_symbolic(model, r)

@@ -23,6 +23,7 @@ import numpy as np
 import sympy
 
 from ..errors import EvalError, ResourceLimit
+from ..limits import SMT_BUDGET, SMT_TIMEOUT_S, size_text
 from ..model.evaluate import Evaluation
 from ..model.model import Model, Requirement, _fmt
 from ..model.nodes import DefRef, make_aggregate
@@ -46,10 +47,18 @@ class Options:
     chunk_cells: int = 1 << 21
     progress: Callable[[str, float], None] | None = None
     method: str = "auto"  # auto | exhaustive | smt
-    timeout: float = 10.0  # seconds per property for the SMT back end
+    timeout: float = SMT_TIMEOUT_S
+    smt_budget: int = SMT_BUDGET
     seed: int = 0  # for the search back end and quasi-Monte Carlo expectations
     tol: float = 1e-4  # absolute error target of expectations that are not exact
     grid_measures: bool = False  # measures on intervals under the grid's discrete prior (design)
+
+
+def _shape(sizes) -> str:
+    """Sizes per agent for a message: all of them for a few agents, a summary for thousands."""
+    if len(sizes) <= 8:
+        return " x ".join(f"{t:,}" for t in sizes)
+    return f"{sizes[0]:,} x {sizes[1]:,} x ... x {sizes[-1]:,} ({len(sizes):,} agents)"
 
 
 def _exact_str(v) -> str:
@@ -64,8 +73,8 @@ class ExhaustiveChecker:
         sizes = space_sizes(model, self.k)
         if max(sizes) > MAX_TYPES_PER_AGENT or math.prod(sizes) > opts.max_cells:
             raise ResourceLimit(
-                f"the type spaces have {' x '.join(f'{t:.3g}' for t in sizes)} points "
-                f"({float(math.prod(sizes)):.3g} report profiles); the limit is {opts.max_cells:.3g} cells and "
+                f"the type spaces have {_shape(sizes)} points "
+                f"({size_text(math.prod(sizes))} report profiles); the limit is {opts.max_cells:.3g} cells and "
                 f"{MAX_TYPES_PER_AGENT:,} types per agent", "--max-cells (or a smaller --grid)")
         self.grids: list[AgentGrid] = grids(model, self.k)
         self.T = [g.size for g in self.grids]
@@ -116,12 +125,12 @@ class ExhaustiveChecker:
         mem_gb = (stored * self.P * 8 * 1.5 + self.opts.chunk_cells * 8 * 12) / 2**30
         if self.cells > self.opts.max_cells:
             raise ResourceLimit(
-                f"this check needs about {self.cells:.3g} utility evaluations ({self.P:.3g} report profiles "
-                f"of sizes {' x '.join(map(str, self.T))}); the limit is {self.opts.max_cells:.3g}",
+                f"this check needs {size_text(self.cells)} utility evaluations ({size_text(self.P)} report profiles "
+                f"of sizes {_shape(self.T)}); the limit is {self.opts.max_cells:.3g}",
                 "--max-cells")
         if mem_gb > self.opts.max_memory_gb:
             raise ResourceLimit(
-                f"this check would keep about {mem_gb:.1f} GiB of arrays for {self.P:.3g} report profiles; "
+                f"this check would keep about {mem_gb:.1f} GiB of arrays for {size_text(self.P)} report profiles; "
                 f"the limit is {self.opts.max_memory_gb:g} GiB", "--max-memory")
 
     # ------------------------------------------------------------------ descriptions

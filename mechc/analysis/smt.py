@@ -9,8 +9,13 @@ whether any of them can fail on the declared space: if so, the spec is invalid t
 naming the point and the rule, as the evaluator reports it); nothing is proved over an undefined
 value. Each property is posed as the existence of a violation: unsat means ``proved`` for every
 real type; sat gives a violation with exact rational values, re-checked by the evaluator in exact
-arithmetic before it is shown; a timeout or an unsupported construct gives ``unknown`` with the
+arithmetic before it is shown; a spent budget or an unsupported construct gives ``unknown`` with the
 reason and the line.
+
+The budget that decides is z3's deterministic resource limit (``rlimit``, ``--smt-budget``), counted
+in z3's own work units per query, so proved-or-unknown does not depend on the machine's load. A
+wall-clock timeout (``--timeout``) stays only as a safety net, set well above what the budget
+normally takes; when it fires the reason says so, since that result can depend on the load.
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ import z3
 
 from .. import runtime
 from ..errors import EvalError
+from ..limits import SMT_BUDGET, SMT_TIMEOUT_S
 from ..model.evaluate import Evaluation, undefined_hint
 from ..model.model import Model, Requirement, TypeSpace, _fmt
 from ..model.nodes import NamedSet, NoneConst, RangeSet, ReportVal
 from ..report import Counterexample, PropertyResult
 
-DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_TIMEOUT_S = SMT_TIMEOUT_S  # safety net only: the budget decides
+DEFAULT_BUDGET = SMT_BUDGET
 
 
 class Unsupported(Exception):
@@ -386,9 +393,10 @@ class SmtChecker:
     PROPERTIES = ("dsic", "eps_dsic", "ex_post_ir", "weak_budget_balance", "strong_budget_balance",
                   "no_positive_transfers", "efficient", "monotone", "feasible")
 
-    def __init__(self, model: Model, timeout_s: float = DEFAULT_TIMEOUT_S):
+    def __init__(self, model: Model, timeout_s: float = DEFAULT_TIMEOUT_S, budget: int = DEFAULT_BUDGET):
         self.model = model
         self.timeout_ms = int(timeout_s * 1000)
+        self.budget = min(int(budget), 2**32 - 1)  # z3's rlimit is an unsigned 32-bit parameter
         self.n = model.n_agents
         self.c = z3.Context()
 
@@ -422,9 +430,26 @@ class SmtChecker:
         return terms, cons
 
     # ---- solving
-    def solve(self, tr: Translator, goal, cons, what: str):
+    def solver(self) -> z3.Solver:
+        """A solver bounded by the work budget (deterministic) and the wall-clock safety net."""
         s = z3.Solver(ctx=self.c)
+        s.set("rlimit", self.budget)
         s.set("timeout", self.timeout_ms)
+        return s
+
+    def gave_up(self, reason: str | None) -> str:
+        """Why z3 answered unknown, telling the deterministic budget from the wall-clock safety net."""
+        reason = reason or ""
+        if "resource limit" in reason:
+            return f"z3 spent its work budget of {self.budget:,} rlimit units on one query (raise it with --smt-budget)"
+        if "timeout" in reason or "canceled" in reason:
+            return (f"z3 hit the wall-clock safety net after {self.timeout_ms / 1000:g} s before spending its work "
+                    f"budget of {self.budget:,} rlimit units (--timeout; unlike the budget, this can depend on the "
+                    "machine's load)")
+        return f"z3 gave up ({reason})"
+
+    def solve(self, tr: Translator, goal, cons, what: str):
+        s = self.solver()
         s.add(*cons, *tr.side, goal)
         res = s.check()
         reason = None
@@ -491,15 +516,15 @@ class SmtChecker:
         tell."""
         if not tr.side:
             return None
-        s = z3.Solver(ctx=self.c)
-        s.set("timeout", self.timeout_ms)
+        s = self.solver()
         s.add(*cons, z3.Not(z3.And(*tr.side)))
         res = s.check()
         if res == z3.unsat:
             return None
         if res == z3.unknown:
             return PropertyResult(req.label, "unknown", "smt", "z3 could not show that every value the property reads "
-                                  f"is defined ({s.reason_unknown()}); nothing is proved over undefined values")
+                                  f"is defined ({self.gave_up(s.reason_unknown())}); nothing is proved over undefined "
+                                  "values")
         model = s.model()
         node, why = next(w for c, w in zip(tr.side, tr.side_why, strict=True)
                          if z3.is_false(model.eval(c, model_completion=True)))
@@ -536,8 +561,7 @@ class SmtChecker:
                                       "z3 found a violation over the whole type space; re-checked in exact "
                                       "rational arithmetic", cx)
             if res == z3.unknown:
-                why = f"z3 gave up ({reason})" if reason and "timeout" not in reason and "canceled" not in reason \
-                    else f"z3 timed out after {self.timeout_ms / 1000:g} s"
+                why = self.gave_up(reason)
                 if tr.nonlinear:
                     why = f"nonlinear term {tr.nonlinear[0]}: outside linear real arithmetic; " + why
                 return PropertyResult(req.label, "unknown", "smt", why)
@@ -731,11 +755,12 @@ class SmtChecker:
         return self._decide(req, goals, describe, "monotone")
 
 
-def check_smt(model: Model, req: Requirement, timeout_s: float = DEFAULT_TIMEOUT_S) -> PropertyResult | None:
+def check_smt(model: Model, req: Requirement, timeout_s: float = DEFAULT_TIMEOUT_S,
+              budget: int = DEFAULT_BUDGET) -> PropertyResult | None:
     """Decide one property with z3, or None when the SMT back end does not handle that property."""
     if req.name not in SmtChecker.PROPERTIES:
         return None
     if model.transcendental:
         return PropertyResult(req.label, "unknown", "smt",
                               "the spec uses exp/log/sqrt or non-integer powers: outside real arithmetic")
-    return SmtChecker(model, timeout_s).check(req)
+    return SmtChecker(model, timeout_s, budget).check(req)

@@ -261,33 +261,3 @@ class SymbolicChecker:
 
 def check_symbolic(model: Model, req: Requirement) -> PropertyResult | None:
     return SymbolicChecker(model).check(req)
-
-
-def with_time_limit(fn, seconds: float):
-    """fn() under a wall-clock limit (SIGALRM), or None when it runs out or fails.
-
-    sympy sometimes catches exceptions internally, which can swallow the first alarm; the timer
-    therefore repeats every 0.2 s until fn returns or gives up. Outside the main thread (where
-    signals cannot be used) fn runs without a limit."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
-        return fn()  # other threads, and Windows (no SIGALRM): no limit
-
-    armed = [True]
-
-    def alarm(signum, frame):
-        if armed[0]:
-            raise TimeoutError
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.2)
-    try:
-        return fn()
-    except (TimeoutError, Exception):  # noqa: BLE001 - any failure just means "no answer"
-        return None
-    finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)

@@ -12,6 +12,7 @@ snapped to exact rationals where it allows and re-verified by the exhaustive che
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -21,8 +22,9 @@ import scipy.sparse as sp
 import sympy
 
 from ..analysis.exhaustive import ExhaustiveChecker, Options
-from ..analysis.grid import default_grid, grids
-from ..errors import EvalError, MechError, ResourceLimit
+from ..analysis.grid import default_grid, grids, space_sizes
+from ..errors import EvalError, MechError
+from ..limits import MAX_DESIGN_VARIABLES, refuse_if, size_text
 from ..model.evaluate import Evaluation
 from ..model.model import Measure, Model, Requirement, _fmt
 from ..report import Report
@@ -35,7 +37,6 @@ from .discretise import discretised
 
 SUPPORTED = ("dsic", "eps_dsic", "bic", "eps_bic", "ex_post_ir", "interim_ir", "weak_budget_balance",
              "strong_budget_balance", "no_positive_transfers", "feasible")
-MAX_VARIABLES = 2_000_000
 
 
 class DesignError(MechError):
@@ -82,6 +83,18 @@ class DesignResult:
         return describe_discretisation(self.model)
 
 
+def require_design_size(model: Model, k: int) -> tuple[list[int], list[tuple]]:
+    """Report profiles per agent and the decision rules of a design on k points per interval, sized in
+    exact integers before any grid is built (np.prod wraps around in int64: 65536^4 is 0);
+    ResourceLimit beyond MAX_DESIGN_VARIABLES decision variables."""
+    sizes = space_sizes(model, k)
+    decisions = [(name, code) for name, d in model.defs.items() if d.body is None for code in model.agents.codes]
+    P = math.prod(sizes)
+    refuse_if(len(decisions) * P, MAX_DESIGN_VARIABLES, f"decision variables of the design ({len(decisions)} rules "
+              f"x {size_text(P)} report profiles):", "a smaller --grid or --param")
+    return sizes, decisions
+
+
 class LPBuilder:
     """The program's constraint families as sparse blocks. ``exact=True`` builds the same blocks in
     rational arithmetic (object arrays of Fractions) for the optimality certificate; the float
@@ -92,17 +105,13 @@ class LPBuilder:
             raise DesignError(f"{model.name} is a mechanism, not a design block")
         self.model = model
         self.k = grid or default_grid(model)
-        self.grids = grids(model, self.k)
-        self.T = [g.size for g in self.grids]
-        self.P = int(np.prod(self.T))
+        self.T, self.decisions = require_design_size(model, self.k)
+        self.P = math.prod(self.T)
         self.n = model.n_agents
         self.codes = model.agents.codes
-        self.decisions = [(name, code) for name, d in model.defs.items() if d.body is None for code in self.codes]
         self.m = len(self.decisions)
         self.N = self.m * self.P
-        if self.N > MAX_VARIABLES:
-            raise ResourceLimit(f"the design has {self.N:,} decision variables ({self.m} rules x {self.P:,} report "
-                                f"profiles); the limit is {MAX_VARIABLES:,}", "a smaller --grid")
+        self.grids = grids(model, self.k)
         self.exact = exact
         self.probs = [g.exact_probs if exact else g.probs for g in self.grids]
         self.tables = [g.exact if exact else g.values for g in self.grids]
@@ -401,6 +410,8 @@ def solve_design(model: Model, grid: int | None = None, solver: str = "HIGHS", v
     points each (discretise.py); the result then also carries an estimate of the continuum optimum
     from a ladder of coarser grids (continuum.py), unless ``extrapolate`` is False."""
     k = grid or default_grid(model)
+    if model.kind == "design":
+        require_design_size(model, k)
     if model.kind == "design" and not model.finite:
         result = _solve_finite(discretised(model, k), k, solver, verify, skip)
         if extrapolate and not skip and result.status in ("optimal", "optimal_inaccurate"):

@@ -15,12 +15,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..analysis.grid import grids
+from ..analysis.grid import grids, space_sizes
 from ..errors import MechError
+from ..limits import MAX_BASES, MAX_GAME_CELLS, refuse_if, size_text
 from ..model.evaluate import Evaluation
 from ..model.model import Model, _fmt
 from .continuous import ContinuousSolution, solve_continuous
-from .mixed import MixedResult, mixed_equilibria
+from .mixed import MixedResult, mixed_equilibria, require_bases
 from .sequential import ENUM_LIMIT, SequentialResult, backward_induction
 from .stackelberg import StackelbergResult, stackelberg
 
@@ -49,14 +50,17 @@ class GameSolution:
     correlated: list | None = None  # the best and worst correlated equilibria (asked with correlated=True)
 
 
-def payoff_arrays(model: Model, exact: bool | None = None):
-    """Every player's payoff on every strategy profile: arrays with one axis per player."""
+def payoff_arrays(model: Model, exact: bool | None = None, max_cells: int = MAX_GAME_CELLS):
+    """Every player's payoff on every strategy profile: arrays with one axis per player. Sized in
+    exact integers before anything is built (20 players x 20 strategies is 20^20 profiles)."""
     if model.kind != "game":
         raise MechError(f"{model.name} is a {model.kind}, not a game")
     name = payoff_name(model)
-    gs = grids(model, None)
-    T = [g.size for g in gs]
+    T = space_sizes(model, None)
     P = math.prod(T)
+    refuse_if(P * len(T), max_cells, f"payoffs of {model.name} to evaluate ({len(T)} players x "
+              f"{size_text(P)} strategy profiles):", "--max-cells")
+    gs = grids(model, None)
     if exact is None:  # log/exp/sqrt payoffs are floats whatever the strategies: never call them exact
         exact = P * len(T) <= EXACT_LIMIT and not model.transcendental
     idx = np.unravel_index(np.arange(P), T)
@@ -154,13 +158,17 @@ def iterated_elimination(U: list[np.ndarray], exact: bool) -> list[np.ndarray]:
     return alive
 
 
-def solve(model: Model, mixed: bool = True, cross_check: bool = False,
-          correlated: bool = False) -> GameSolution | ContinuousSolution:
-    """Solve a game block: finite games through payoff arrays, continuous ones through their FOCs;
+def solve(model: Model, mixed: bool = True, cross_check: bool = False, max_cells: int = MAX_GAME_CELLS,
+          max_bases: int = MAX_BASES, correlated: bool = False) -> GameSolution | ContinuousSolution:
+    """Solve a game block: finite games through payoff arrays, continuous ones through their FOCs.
+    max_cells bounds the payoff table, max_bases the vertex enumeration of mixed equilibria;
     ``correlated``: also the correlated equilibria of best and worst total payoff (an LP)."""
     if model.kind == "game" and any(ts.continuous for ts in model.type_spaces):
         return solve_continuous(model)
-    U, gs, exact = payoff_arrays(model)
+    sizes = space_sizes(model, None)
+    if len(sizes) == 2 and mixed:  # sized before the payoff table is built
+        require_bases(*sizes, max_bases)
+    U, gs, exact = payoff_arrays(model, max_cells=max_cells)
     n = len(U)
     players = [model.agent_label(a) for a in range(n)]
     eqs = []
@@ -180,7 +188,7 @@ def solve(model: Model, mixed: bool = True, cross_check: bool = False,
     sol.sign = -1 if payoff_name(model) == "cost" else 1
     sol.normal_form = from_model(model, U, gs, sol.sign)
     if n == 2 and mixed:
-        sol.mixed = mixed_equilibria(U[0], U[1])
+        sol.mixed = mixed_equilibria(U[0], U[1], max_bases)
         sol.notes.extend(sol.mixed.notes)
         if cross_check:
             sol.notes.append(_cross_check(sol) if gambit.available() else

@@ -7,6 +7,13 @@ shown as a formula (Cournot: q = (a - c) / (3 b)), then with their values when t
 sympy finds nothing, iterated best response (each player's best response by a grid and a bounded
 scalar polish, scipy) is run and its convergence reported as it is.
 
+Whether sympy is asked at all is decided before calling it, from the system alone, never by a clock
+(the answer must not depend on the machine's load): a linear system (every FOC numerator of degree 1)
+is solved for any number of players up to MAX_LINEAR_PLAYERS; a nonlinear one only with at most
+MAX_SYMBOLIC_PLAYERS players and a Bezout bound (the product of the numerators' degrees, the most
+isolated solutions a polynomial system can have) of at most MAX_BEZOUT. Anything else takes the
+numeric path, and the report says why.
+
 Every candidate is then verified as an equilibrium, player by player, over the whole interval:
 
 * exactly, when the player's payoff is a polynomial in its own strategy with the others fixed at
@@ -19,16 +26,22 @@ Every candidate is then verified as an equilibrium, player by player, over the w
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
 
-from ..analysis.symbolic import Inliner, NotApplicable, with_time_limit
+from ..analysis.symbolic import Inliner, NotApplicable
 from ..errors import EvalError, MechError
 from ..model.model import Model
 
-TIMEOUT_S = 5.0
+MAX_LINEAR_PLAYERS = 200  # a linear FOC system is one sparse elimination: cheap for many players
+MAX_SYMBOLIC_PLAYERS = 4  # nonlinear systems: every bound/interior pattern, 3^4 = 81 systems
+MAX_BEZOUT = 16  # nonlinear systems: at most this many isolated solutions (Bezout bound)
+MAX_FOLLOWER_DEGREE = 4  # Stackelberg: the follower's FOC is solved in radicals up to a quartic
+MAX_ROUNDS = 100  # iterated best response: the round budget, stated in the output
+MAX_BEST_RESPONSES = 1_000  # iterated best response: rounds x players, so many players get fewer rounds
 GRID = 4001
 TOL = 1e-9
 
@@ -81,12 +94,62 @@ def _param_values(model: Model) -> dict:
     return {sympy.Symbol(k, real=True): sympy.Rational(v) for k, (t, v) in model.params.items() if t != "bool"}
 
 
+def _degree(e, xs) -> int | None:
+    """Total degree of e in the symbols xs (None: not a polynomial in them). Term by term, since
+    building a Poly over 50 generators costs seconds."""
+    if not e.is_polynomial(*xs):
+        return None
+    gens = set(xs)
+    return max((sum(int(p) for f, p in t.as_powers_dict().items() if f in gens)
+                for t in sympy.Add.make_args(sympy.expand(e))), default=0)
+
+
+def _foc_degrees(xs, us) -> list[int] | None:
+    """The degree in the strategies of each first-order condition's numerator, or None when one is not
+    a rational function of the strategies (sympy would be guessing)."""
+    out = []
+    for x, u in zip(xs, us, strict=True):
+        foc = sympy.diff(u, x)
+        d = _degree(foc if foc.is_polynomial(*xs) else sympy.numer(sympy.together(foc)), xs)
+        if d is None:
+            return None
+        out.append(d)
+    return out
+
+
+def symbolic_refusal(xs, us) -> str | None:
+    """Why the FOC system is not handed to sympy (None: it is). Decided from the system's size alone:
+    number of players, and for nonlinear systems the Bezout bound, so the same spec always takes
+    the same path whatever the machine's load."""
+    degrees = _foc_degrees(xs, us)
+    n = len(xs)
+    if degrees is None:
+        return "the first-order conditions are not rational functions of the strategies"
+    if max(degrees, default=0) <= 1:
+        if n > MAX_LINEAR_PLAYERS:
+            return f"{n} players: linear first-order conditions are solved symbolically up to {MAX_LINEAR_PLAYERS}"
+        return None
+    bezout = math.prod(max(d, 1) for d in degrees)
+    if n > MAX_SYMBOLIC_PLAYERS or bezout > MAX_BEZOUT:
+        return (f"{n} players, degrees {'x'.join(map(str, degrees))} (Bezout bound {bezout:,}): nonlinear "
+                f"first-order conditions are solved symbolically only up to {MAX_SYMBOLIC_PLAYERS} players and "
+                f"a Bezout bound of {MAX_BEZOUT}")
+    return None
+
+
+def _solve_focs(eqs, free) -> list[dict]:
+    """Solutions of a FOC system: a linear one by elimination (linsolve), any other by sympy.solve."""
+    if all((_degree(e, free) or 0) <= 1 and e.is_polynomial(*free) for e in eqs):
+        return [dict(zip(free, t, strict=True)) for t in sympy.linsolve(eqs, free)]
+    return sympy.solve(eqs, free, dict=True)
+
+
 def _foc_candidates(xs, us, bounds, subs=None):
     """Solutions of every bound/interior pattern of the first-order conditions."""
     out = []
     n = len(xs)
     # every bound/interior pattern for up to 4 players (81 systems); beyond that the interior one only
-    patterns = itertools.product(("in", "lo", "hi"), repeat=n) if n <= 4 else [("in",) * n]
+    patterns = itertools.product(("in", "lo", "hi"), repeat=n) if n <= MAX_SYMBOLIC_PLAYERS else [("in",) * n]
     for pattern in patterns:
         fixed = {x: (b[0] if p == "lo" else b[1]) for x, p, b in zip(xs, pattern, bounds, strict=True) if p != "in"}
         free = [x for x, p in zip(xs, pattern, strict=True) if p == "in"]
@@ -95,7 +158,7 @@ def _foc_candidates(xs, us, bounds, subs=None):
             continue
         eqs = [sympy.diff(u, x).subs(fixed) for x, u, p in zip(xs, us, pattern, strict=True) if p == "in"]
         try:
-            sols = sympy.solve(eqs, free, dict=True)
+            sols = _solve_focs(eqs, free)
         except (NotImplementedError, ValueError, TypeError):
             continue
         for s in sols:
@@ -156,8 +219,8 @@ def verify(xs, us, bounds, profile) -> tuple[bool, float, str] | None:
     exact, worst = True, 0.0
     for k, (x, u) in enumerate(zip(xs, us, strict=True)):
         others = {y: profile[j] for j, y in enumerate(xs) if j != k}
-        uk = u.subs(others)
-        here = uk.subs(x, profile[k])
+        uk = u.xreplace(others)  # xreplace: one pass, where subs re-walks the payoff once per player
+        here = uk.xreplace({x: profile[k]})
         lo, hi = bounds[k]
         br = _best_response_exact(uk, x, lo, hi) if all(v.is_number for v in profile) else None
         if br is not None:
@@ -202,21 +265,22 @@ def solve_continuous(model: Model) -> ContinuousSolution:
     if not algebraic:
         sol.notes.append("the payoffs are not rational functions of the strategies: first-order conditions "
                          "solved numerically")
+    refusal = symbolic_refusal(xs, us) if algebraic else None
+    if refusal:
+        algebraic = False
+        sol.notes.append(f"first-order conditions not solved symbolically ({refusal}): solved numerically")
     if values and algebraic:  # keep the parameters symbolic to show formulas; interior solutions only
         try:
             xs_s, us_s = payoff_expressions(model, symbolic_params=True)
-            sym_sols = with_time_limit(lambda: sympy.solve([sympy.diff(u, x) for x, u in zip(xs_s, us_s, strict=True)],
-                                                         xs_s, dict=True), TIMEOUT_S) or []
+            sym_sols = [] if symbolic_refusal(xs_s, us_s) else \
+                _solve_focs([sympy.diff(u, x) for x, u in zip(xs_s, us_s, strict=True)], xs_s)
             for s in sym_sols:
                 if set(s) == set(xs_s):
                     point = tuple(sympy.simplify(s[x].subs(values)) for x in xs_s)
                     formulas[point] = tuple(sympy.factor(s[x]) for x in xs_s)
         except (NotApplicable, NotImplementedError, ValueError, TypeError):
             pass
-    cands = with_time_limit(lambda: _foc_candidates(xs, us, bounds), TIMEOUT_S * 2) if algebraic else []
-    if cands is None:
-        sol.notes.append(f"sympy did not solve the first-order conditions within {TIMEOUT_S * 2:g} s")
-        cands = []
+    cands = _foc_candidates(xs, us, bounds) if algebraic else []
     seen = set()
     for c in cands:
         try:
@@ -233,7 +297,7 @@ def solve_continuous(model: Model) -> ContinuousSolution:
         ok = verify(xs, us, bounds, profile)
         if ok is None:
             continue
-        pay = tuple(sympy.simplify(u.subs(dict(zip(xs, profile, strict=True)))) for u in us)
+        pay = tuple(sympy.simplify(u.xreplace(dict(zip(xs, profile, strict=True)))) for u in us)
         sol.equilibria.append(ContinuousEquilibrium(profile, pay, formulas.get(profile), ok[0], ok[1], ok[2]))
     if not sol.equilibria:
         sol.method = "iterated best response (grid + bounded polish), refined by scipy's root finder on the FOCs"
@@ -280,34 +344,44 @@ def _properties(model: Model, sol: ContinuousSolution, xs, us, bounds) -> list[d
     return out
 
 
-def _iterated_best_response(xs, us, bounds, rounds: int = 100):
+def _budget_text(n: int, rounds: int) -> str:
+    return (f"budget {MAX_BEST_RESPONSES:,} best responses over {n} players" if rounds < MAX_ROUNDS
+            else f"budget {MAX_ROUNDS} rounds")
+
+
+def _iterated_best_response(xs, us, bounds, rounds: int = MAX_ROUNDS):
     """Each player in turn plays its numerical best response; once the changes are below 1e-6 the
     point is refined by solving the interior players' first-order conditions with scipy."""
     from scipy.optimize import fsolve
 
-    fs = [sympy.lambdify(xs, u, "numpy") for u in us]
+    n = len(xs)
+    rounds = min(rounds, max(1, MAX_BEST_RESPONSES // n))  # a budget in best responses, stated below
+    plain = [sympy.Symbol(f"s{k}") for k in range(n)]  # names lambdify takes as they are (q[1] is not one)
+    fs = [sympy.lambdify(plain, u.xreplace(dict(zip(xs, plain, strict=True))), "numpy") for u in us]
     q = [float(lo + hi) / 2 for lo, hi in bounds]
     change, done = np.inf, 0
     for _ in range(rounds):
         done += 1
         change = 0.0
-        for k in range(len(xs)):
-            def f(t, k=k):
-                args = [np.full_like(t, v) if j != k else t for j, v in enumerate(q)]
-                return fs[k](*args)
+        for k in range(n):
+            def f(t, k=k):  # the others' strategies as scalars: numpy broadcasts them
+                return np.broadcast_to(fs[k](*[v if j != k else t for j, v in enumerate(q)]), np.shape(t))
             _, arg = _best_response_numeric(f, float(bounds[k][0]), float(bounds[k][1]))
             change = max(change, abs(arg - q[k]))
             q[k] = arg
         if change < 1e-6:
             break
     else:
-        return None, f"iterated best response did not converge in {rounds} rounds (last change {change:.2g})"
+        return None, (f"iterated best response did not converge in its budget of {rounds} rounds "
+                      f"({_budget_text(n, rounds)}; last change {change:.2g})")
     lo = [float(b[0]) for b in bounds]
     hi = [float(b[1]) for b in bounds]
     inner = [k for k in range(len(xs)) if lo[k] + 1e-6 < q[k] < hi[k] - 1e-6]
-    note = f"iterated best response converged after {done} rounds (largest change {change:.1g})"
+    note = (f"iterated best response converged after {done} of at most {rounds} rounds ({_budget_text(n, rounds)}; "
+            f"largest change {change:.1g})")
     if inner:
-        grads = [sympy.lambdify(xs, sympy.diff(us[k], xs[k]), "numpy") for k in inner]
+        grads = [sympy.lambdify(plain, sympy.diff(us[k], xs[k]).xreplace(dict(zip(xs, plain, strict=True))), "numpy")
+                 for k in inner]
 
         def focs(z):
             p = list(q)
@@ -327,7 +401,19 @@ def _stackelberg(xs, us, bounds, leader: int, notes: list) -> ContinuousEquilibr
     """The leader maximises its payoff given the follower's best response (interior FOC, symbolic)."""
     f = 1 - leader
     xl, xf = xs[leader], xs[f]
-    br = with_time_limit(lambda: sympy.solve(sympy.diff(us[f], xf), xf), TIMEOUT_S)
+    foc = sympy.numer(sympy.together(sympy.diff(us[f], xf)))
+    try:
+        degree = sympy.Poly(foc, xf).degree()
+    except (sympy.PolynomialError, sympy.GeneratorsNeeded):
+        degree = None
+    if degree is None or degree > MAX_FOLLOWER_DEGREE:
+        notes.append("Stackelberg: the follower's first-order condition is not a polynomial of degree at most "
+                     f"{MAX_FOLLOWER_DEGREE} in its strategy; not solved")
+        return None
+    try:
+        br = sympy.solve(sympy.diff(us[f], xf), xf)
+    except (NotImplementedError, ValueError, TypeError):
+        br = None
     if not br or len(br) != 1:
         notes.append("Stackelberg: the follower's best response has no unique closed form; not solved")
         return None

@@ -26,9 +26,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import SpecError
+from ..limits import MAX_BASES, refuse_if
 
-MAX_BASES = 20_000_000  # C(m + n, m) limit: 12 x 12 is 2.7 M; beyond 14 x 14 this method is the wrong tool
 CHUNK = 40_000
 TOL = 1e-9
 
@@ -118,14 +117,19 @@ def _normalise(z, exact: bool) -> tuple:
     return tuple((v / s) if exact else float(v / s) for v in z)
 
 
-def mixed_equilibria(A: np.ndarray, B: np.ndarray) -> MixedResult:
-    """Every extreme Nash equilibrium of the bimatrix game (A, B) (row payoffs A, column payoffs B)."""
-    m, n = A.shape
+def require_bases(m: int, n: int, max_bases: int = MAX_BASES) -> int:
+    """The candidate bases of an m x n game, C(m + n, m) in exact integers; ResourceLimit beyond max_bases."""
     bases = math.comb(m + n, m)
-    if bases > MAX_BASES:
-        raise SpecError(None, f"a {m} x {n} game has {bases:,} candidate bases; mixed equilibria by vertex "
-                        f"enumeration stop at {MAX_BASES:,}", "solve pure equilibria only (--pure), or install "
-                        "the gambit extra (pip install mechc[gambit]) and use --mixed-solver gambit")
+    refuse_if(bases, max_bases, f"candidate bases for the mixed equilibria of a {m} x {n} game (vertex "
+              "enumeration; 12 x 12 is 2.7 M):", "--max-bases")
+    return bases
+
+
+def mixed_equilibria(A: np.ndarray, B: np.ndarray, max_bases: int = MAX_BASES) -> MixedResult:
+    """Every extreme Nash equilibrium of the bimatrix game (A, B) (row payoffs A, column payoffs B).
+    The work, C(m + n, m) linear solves, is counted in exact integers before any is tried."""
+    m, n = A.shape
+    bases = require_bases(m, n, max_bases)
     exact = _is_exact(A) and _is_exact(B)
     Af, Bf = A.astype(float), B.astype(float)
     # shift payoffs so every entry is at least 1: the polytopes are then bounded; equilibria unchanged

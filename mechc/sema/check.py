@@ -18,6 +18,7 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 
 from .. import ast, runtime
 from ..errors import ErrorSink, Span, did_you_mean
+from ..limits import MAX_AGGREGATE_TERMS, MAX_POWER_BITS, refuse_if
 from ..model.model import (
     NONE_CODE,
     Constraint,
@@ -47,6 +48,7 @@ from ..model.priors import ALIASES, FAMILIES, Prior, interval_text, problems
 from .types import BOOL, ERR, INT, NONE, NUM, VType, comparable_eq, unify
 
 MAX_SET_SIZE = 100_000
+
 BUILTIN_FUNCS = {"abs": 1, "log": 1, "exp": 1, "sqrt": 1, "min": -2, "max": -2, "binomial": 3}
 AGGREGATES = {"sum", "prod", "min", "max", "argmax", "argmin", "count", "any", "all", "median"}
 KEYWORDS = {"mechanism", "param", "agents", "set", "type", "report", "of", "outcomes", "require", "measure",
@@ -1209,10 +1211,16 @@ class Checker:
             self.fail(e.span, f"{op} takes exactly one binder")
         inner = dict(env)
         vars_, sets = [], []
+        outer_terms = getattr(self, "_terms", 1)
         for b in e.binders:
             fs = self.resolve_set(b.set, None)
             if fs is None:
                 raise _Err
+            terms = getattr(self, "_terms", 1) * max(1, len(fs.elements))
+            refuse_if(terms, MAX_AGGREGATE_TERMS,  # sized before a single term is built
+                      f"{e.span}: terms per evaluation of this aggregate (times the ones around it):",
+                      "a smaller index set, or the sum in closed form")
+            self._terms = terms
             if b.var in (self.type_name, self.report_name) or b.var in self.defs or b.var in self.params:
                 self.fail(b.span, f"'{b.var}' is already a name in the spec; pick another variable")
             sym = self.fresh(b.var)
@@ -1246,6 +1254,7 @@ class Checker:
             dt, default = self.lx(e.default, env)
             if unify(dt, result) is None:
                 self.fail(e.default.span, f"the default must be an {result}, got {dt}")
+        self._terms = outer_terms
         node = make_aggregate(op, vars_, sets, where, body, default)
         self.spans.setdefault(node, e.span)
         return result, node
@@ -1273,6 +1282,12 @@ class Checker:
             return NUM, a / b
         if not b.is_Integer:  # integer powers (negative ones too) stay exact
             self.transcendental = True
+        elif a.is_Rational and a not in (0, 1, -1):  # sympy would build the exact number right here
+            refuse_if(abs(int(b)) * max(abs(a.p).bit_length(), abs(a.q).bit_length()), MAX_POWER_BITS,
+                      f"{e.span}: bits in the exact constant power {a} ^ {b}:", "a smaller exponent")
+        elif not a.is_Rational:  # exact evaluation: at least one bit per factor for any base but 0 and +-1
+            refuse_if(abs(int(b)), MAX_POWER_BITS, f"{e.span}: bits in an exact value of this power, at least",
+                      "a smaller exponent")
         node = sympy.Pow(a, b)
         self.spans.setdefault(node, e.span)
         return (INT if ta == INT and b.is_Integer and b >= 0 else NUM), node

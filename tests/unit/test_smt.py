@@ -59,8 +59,20 @@ def test_unknown_is_specific_and_located():
     assert r.verdict == "unknown" and "exp/log/sqrt" in r.detail
     text = open("specs/first_price_interval.mech").read().replace(
         "pay[i] = x[i] * b[i]", "pay[i] = x[i] * b[i] * b[i] / (1 + b[i])")
-    r = mechc.check(mechc.load_text(text, "t.mech"), grid=5, method="smt", timeout=0.001).properties[0]
-    assert r.verdict == "unknown" and "timed out after 0.001 s" in r.detail and "line" in r.detail
+    r = mechc.check(mechc.load_text(text, "t.mech"), grid=5, method="smt", smt_budget=1000).properties[0]
+    assert r.verdict == "unknown" and "work budget of 1,000 rlimit units" in r.detail and "line" in r.detail
+
+
+def test_smt_budget_is_deterministic_and_the_wall_clock_is_only_a_safety_net():
+    # the same budget gives the same verdict and the same reason on every run (counted work, not seconds)
+    text = open("specs/first_price_interval.mech").read().replace(
+        "pay[i] = x[i] * b[i]", "pay[i] = x[i] * b[i] * b[i] / (1 + b[i])")
+    model = mechc.load_text(text, "t.mech")
+    runs = {mechc.check(model, grid=5, method="smt", smt_budget=2_000).properties[0].detail for _ in range(3)}
+    assert len(runs) == 1 and "--smt-budget" in runs.pop()
+    # the safety net firing is reported apart from the budget, with the warning that it depends on load
+    r = mechc.check(model, grid=5, method="smt", timeout=0.001, smt_budget=4 * 10**9).properties[0]
+    assert r.verdict == "unknown" and "wall-clock safety net after 0.001 s" in r.detail and "load" in r.detail
 
 
 def test_auto_falls_back_to_the_grid_and_says_why():
