@@ -14,7 +14,7 @@ from .analysis import Options
 from .analysis import check as _check
 from .errors import EvalError, MechError, ResourceLimit, SpecError, SpecErrors
 from .model import Model
-from .parse import parse
+from .parse import decode_spec, parse
 from .report import Report
 from .sema import check as _sema_check
 
@@ -41,7 +41,7 @@ def load_text(text: str, file: str = "<string>", params: dict | None = None,
 def load(path: str | Path, params: dict | None = None, mechanism: str | None = None, **overrides) -> Model:
     """Read, parse and check a .mech file into a Model: ``mechc.load("spec.mech", n=4)``."""
     p = Path(path)
-    return load_text(p.read_text(encoding="utf-8"), str(path), params, mechanism, **overrides)
+    return load_text(decode_spec(p.read_bytes(), str(path)), str(path), params, mechanism, **overrides)
 
 
 def check(model: Model, **options) -> Report:

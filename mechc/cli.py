@@ -19,7 +19,16 @@ from . import __version__, load_text
 from .analysis import METHODS, Options
 from .analysis import check as check_model
 from .analysis.exhaustive import ExhaustiveChecker
-from .errors import EvalError, MechError, ResourceLimit, SpecError, SpecErrors, render
+from .errors import (
+    EvalError,
+    MechError,
+    ResourceLimit,
+    SolverFailure,
+    SpecError,
+    SpecErrors,
+    render,
+)
+from .parse import decode_spec
 from .render import to_json, to_junit, to_text
 
 EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_RESOURCE = 0, 1, 2, 3
@@ -78,10 +87,12 @@ class _Parser(argparse.ArgumentParser):
 def _read(name: str) -> str | None:
     """A spec's text, or None after saying why it cannot be read."""
     try:
-        return Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        return decode_spec(Path(name).read_bytes(), name)
+    except OSError as e:
         print(f"mechc: error: cannot read {name}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
-        return None
+    except SpecErrors as e:
+        _failure(e, {})
+    return None
 
 
 def _failure(e: Exception, sources: dict) -> int:
@@ -102,6 +113,9 @@ def _failure(e: Exception, sources: dict) -> int:
         print(f"mechc: resource limit: {e}\nhint: raise the limit with {e.flag}, or check a smaller "
               "instance (--param, --grid)", file=sys.stderr)
         return EXIT_RESOURCE
+    if isinstance(e, SolverFailure):
+        print(f"mechc: solver failure: {e}\nhint: {e.hint}", file=sys.stderr)
+        return EXIT_RESOURCE
     print(f"mechc: error: {e}", file=sys.stderr)  # any other MechError (design, plot)
     return EXIT_INVALID
 
@@ -121,6 +135,17 @@ def _tol(text: str) -> float:
     if not (1e-12 <= e <= 1e6):  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"--tol must be between 1e-12 and 1e6, got '{text}'")
     return e
+
+
+def _positive(text: str) -> float:
+    """A limit given on the command line: a finite positive number (nan and inf are refused)."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not (0 < x < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite positive number, got '{text}'")
+    return x
 
 
 def _grid(text: str) -> int:
@@ -164,12 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--tol", type=_tol, default=1e-4, metavar="E",
                    help="absolute error target of expectations that are not exact: sampling continues until "
                         "the standard error is at most E/3 (default 1e-4)")
-    c.add_argument("--timeout", type=float, default=10.0, metavar="S", help="z3 time limit per property (default 10)")
+    c.add_argument("--timeout", type=_positive, default=10.0, metavar="S", help="z3 time limit per property (default 10)")
     c.add_argument("--exact", choices=("auto", "always", "never"), default="auto",
                    help="exact rational arithmetic: auto (small spaces), always, never")
-    c.add_argument("--max-cells", type=float, default=4e9, metavar="N",
+    c.add_argument("--max-cells", type=_positive, default=4e9, metavar="N",
                    help="refuse checks needing more than N utility evaluations (default 4e9)")
-    c.add_argument("--max-memory", type=float, default=4.0, metavar="GB",
+    c.add_argument("--max-memory", type=_positive, default=4.0, metavar="GB",
                    help="refuse checks needing more than GB gibibytes of arrays (default 4)")
     c.add_argument("-o", "--output", default=None, help="write the report to this file instead of stdout")
     d = sub.add_parser("design", help="solve a design block: the optimal mechanism, re-verified")

@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
+from ..errors import source_lines
 from ..model.model import Model, TypeSpace, _fmt
 from ..model.priors import prior_of
 from ..report import Report
@@ -128,7 +129,7 @@ def _space(ts: TypeSpace) -> str:
 def _source_line(source: str | None, line: int) -> str:
     if not source:
         return ""
-    lines = source.splitlines()
+    lines = source_lines(source)
     return comment(lines[line - 1]) if 0 < line <= len(lines) else ""
 
 
