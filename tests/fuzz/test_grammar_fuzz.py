@@ -153,7 +153,12 @@ def test_corpus_only_grows():
           suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate], database=None)
 @given(st.one_of(mutated_spec(), from_lark(GRAMMAR, explicit=EXPLICIT).map(lambda t: t.encode("utf-8"))))
 def test_fuzz_campaign(data):
-    """The long run: mutations and grammar text, checked and compiled where they load."""
+    """The long run: mutations and grammar text, checked and compiled where they load.
+    ``MECHC_FUZZ_LOG=FILE`` appends one line per input (outcome, CPU seconds) for the figures."""
     start = time.process_time()
-    exercise(data, deep=True)
-    assert time.process_time() - start < 60, "an input took more than a minute of CPU"
+    outcome = exercise(data, deep=True)
+    spent = time.process_time() - start
+    if os.environ.get("MECHC_FUZZ_LOG"):
+        with open(os.environ["MECHC_FUZZ_LOG"], "a", encoding="utf-8") as log:
+            log.write(f"{outcome} {spent:.3f}\n")
+    assert spent < 60, "an input took more than a minute of CPU"
