@@ -1269,8 +1269,12 @@ class Checker:
         if e.op == "*":
             return (INT if ta == tb == INT else NUM), a * b
         if e.op == "/":
+            if b.is_Number and b == 0:  # 1/0, 1/-0, 0/0 anywhere (an index, an argument), not only in constants
+                self.fail(e.span, "division by zero in a constant")
             self.spans.setdefault(sympy.Pow(b, -1), e.span)
             return NUM, a / b
+        if a.is_Number and a == 0 and b.is_Number and b < 0:
+            self.fail(e.span, "0 raised to a negative power (a division by zero) in a constant")
         if not b.is_Integer:  # integer powers (negative ones too) stay exact
             self.transcendental = True
         node = sympy.Pow(a, b)
