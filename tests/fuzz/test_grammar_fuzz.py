@@ -6,7 +6,8 @@ every spec in specs/ (token deletes, swaps and duplicates; extreme numbers; name
 keywords, builtins and homoglyphs; deep nesting; odd whitespace; invalid UTF-8). The default suite
 runs a few seconds of it with a fixed seed and replays every reproducer in tests/fuzz/corpus/*.fuzz (spec bytes, not .mech so the pytest plugin leaves them alone; a
 directory that only grows: add the minimised input of each bug fixed); ``-m slow`` runs the long
-campaign, which also checks and compiles what loads. ``MECHC_FUZZ_EXAMPLES`` sets its size.
+campaign, which also checks and compiles what loads. ``MECHC_FUZZ_EXAMPLES`` sets its size,
+``MECHC_FUZZ_SEED`` its seed (21).
 """
 
 import os
@@ -148,13 +149,16 @@ def test_corpus_only_grows():
 
 
 @pytest.mark.slow
-@seed(21)
+@seed(int(os.environ.get("MECHC_FUZZ_SEED", "21")))
 @settings(max_examples=int(os.environ.get("MECHC_FUZZ_EXAMPLES", "10000")), deadline=None,
           suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate], database=None)
 @given(st.one_of(mutated_spec(), from_lark(GRAMMAR, explicit=EXPLICIT).map(lambda t: t.encode("utf-8"))))
 def test_fuzz_campaign(data):
     """The long run: mutations and grammar text, checked and compiled where they load.
-    ``MECHC_FUZZ_LOG=FILE`` appends one line per input (outcome, CPU seconds) for the figures."""
+    ``MECHC_FUZZ_LOG=FILE`` appends one line per input (outcome, CPU seconds) for the figures and
+    keeps the input under way in FILE.current (to recover one that hangs or exhausts memory)."""
+    if os.environ.get("MECHC_FUZZ_LOG"):
+        Path(os.environ["MECHC_FUZZ_LOG"] + ".current").write_bytes(data)
     start = time.process_time()
     outcome = exercise(data, deep=True)
     spent = time.process_time() - start
