@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -70,6 +71,8 @@ GAME_PROPERTIES = {"nash": "one strategy per player", "dominant": "(strategy) or
                    "strictly_dominant": "(strategy) or (player, strategy)", "pure_equilibrium": "no arguments",
                    "subgame_perfect": "one strategy per player (needs 'moves')"}
 
+
+_MAX_DOUBLE = Fraction(sys.float_info.max)
 
 class _Err(Exception):
     """Unwinds one expression after its error has been recorded."""
@@ -364,6 +367,10 @@ class Checker:
                 value = None
             if value is not None:
                 value = self.coerce_param(p, value, p.default.span)
+            if isinstance(value, Fraction) and abs(value) > _MAX_DOUBLE:  # every float path would see inf
+                self.err(p.default.span, f"the default of '{p.name}' is beyond double precision (about 1.8e308)",
+                         "rescale the spec's numbers")
+                value = None
         else:
             self.err(p.span, f"parameter '{p.name}' has no default and no value was given",
                      f"give a default ('param {p.name}: {p.ptype} = ...') or pass --param {p.name}=...")
