@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from fractions import Fraction
 from importlib import resources
 
@@ -276,6 +277,9 @@ class _ToAst(Transformer):
             if d == 0:
                 raise SpecError(self._span(meta), "division by zero in a number literal")
             value = value / d
+            if abs(value) > Fraction(sys.float_info.max):
+                raise SpecError(self._span(meta), f"number {_short(text)} is too large: beyond the largest double "
+                                                  "(about 1.8e308)")
         return (-value if sign is not None else value), text
 
     def neg_sign(self, meta, ch):
