@@ -35,7 +35,9 @@ def load_text(text: str, file: str = "<string>", params: dict | None = None,
 def load(path: str | Path, params: dict | None = None, mechanism: str | None = None, **overrides) -> Model:
     """Read, parse and check a .mech file into a Model: ``mechc.load("spec.mech", n=4)``."""
     p = Path(path)
-    return load_text(p.read_text(encoding="utf-8"), str(path), params, mechanism, **overrides)
+    from .parse import decode_spec
+
+    return load_text(decode_spec(p.read_bytes(), str(path)), str(path), params, mechanism, **overrides)
 
 
 def check(model: Model, **options) -> Report:

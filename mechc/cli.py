@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .errors import EvalError, MechError, ResourceLimit, SpecError, SpecErrors, render
+from .errors import (
+    EvalError,
+    MechError,
+    ResourceLimit,
+    SolverFailure,
+    SpecError,
+    SpecErrors,
+    render,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -121,11 +129,15 @@ def _read(name: str) -> str | None:
         if _stdin_text is None:
             _stdin_text = sys.stdin.read()
         return _stdin_text
+    from .parse import decode_spec
+
     try:
-        return Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        return decode_spec(Path(name).read_bytes(), name)
+    except OSError as e:
         print(f"mechc: error: cannot read {name}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
-        return None
+    except SpecErrors as e:
+        _failure(e, {})
+    return None
 
 
 def _failure(e: Exception, sources: dict) -> int:
@@ -146,6 +158,9 @@ def _failure(e: Exception, sources: dict) -> int:
         hint = (f"raise the limit with {e.flag}, or check a smaller instance (--param, --grid)"
                 if e.flag.startswith("--") else f"{e.flag}: no flag raises this limit")
         print(f"mechc: resource limit: {e}\nhint: {hint}", file=sys.stderr)
+        return EXIT_RESOURCE
+    if isinstance(e, SolverFailure):
+        print(f"mechc: solver failure: {e}\nhint: {e.hint}", file=sys.stderr)
         return EXIT_RESOURCE
     print(f"mechc: error: {e}", file=sys.stderr)  # any other MechError (design, plot)
     return EXIT_INVALID
@@ -177,6 +192,17 @@ def _count(text: str) -> int:
     if not (1 <= k < 1e18):  # also refuses nan and inf
         raise argparse.ArgumentTypeError(f"expected a number between 1 and 1e18, got '{text}'")
     return int(k)
+
+
+def _positive(text: str) -> float:
+    """A limit given on the command line: a finite positive number (nan and inf are refused)."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not (0 < x < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite positive number, got '{text}'")
+    return x
 
 
 def _grid(text: str) -> int:
@@ -225,13 +251,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--smt-budget", type=_count, default=SMT_BUDGET, metavar="N",
                    help="z3 work budget per query, in z3's deterministic rlimit units (default 1e7, at most about "
                         "4.29e9); beyond it a property is unknown, the same on any machine")
-    c.add_argument("--timeout", type=float, default=SMT_TIMEOUT_S, metavar="S",
+    c.add_argument("--timeout", type=_positive, default=SMT_TIMEOUT_S, metavar="S",
                    help="z3 wall-clock safety net per query (default 120); the budget normally decides first")
     c.add_argument("--exact", choices=("auto", "always", "never"), default="auto",
                    help="exact rational arithmetic: auto (small spaces), always, never")
-    c.add_argument("--max-cells", type=float, default=4e9, metavar="N",
+    c.add_argument("--max-cells", type=_positive, default=4e9, metavar="N",
                    help="refuse checks needing more than N utility evaluations (default 4e9)")
-    c.add_argument("--max-memory", type=float, default=4.0, metavar="GB",
+    c.add_argument("--max-memory", type=_positive, default=4.0, metavar="GB",
                    help="refuse checks needing more than GB gibibytes of arrays (default 4)")
     c.add_argument("-o", "--output", default=None, help="write the report to this file instead of stdout")
     d = sub.add_parser("design", help="solve a design block: the optimal mechanism, re-verified")

@@ -64,6 +64,13 @@ class ResourceLimit(MechError):
         super().__init__(message)
 
 
+class SolverFailure(MechError):
+    """A numerical solver gave up before a verdict (exit code 3, like a resource limit)."""
+
+    hint = ("floating-point solvers fail on numbers that span many orders of magnitude (more than about "
+            "1e12 apart): rescale the spec (e.g. amounts in thousands) or try another --solver")
+
+
 class EvalError(MechError):
     """A spec that is well-formed but evaluates to an undefined value on some profile."""
 
@@ -98,6 +105,18 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of a spec as the parser numbers them: only "\\n" ends a line (form feed, vertical
+    tab, U+2028 and the other Unicode line breaks do not), a trailing "\\r" is dropped."""
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+
+
+def visible(line: str) -> str:
+    """A source line for a terminal, one character per column so a caret lines up: whitespace
+    (tab, form feed, U+2028...) as a space, other unprintable characters as '?'."""
+    return "".join(c if c.isprintable() else (" " if c.isspace() else "?") for c in line)
+
+
 def render(err: SpecError | EvalError, sources: dict[str, str]) -> str:
     """``file:line:col: error: message``, the source line, a caret under the span, the hint."""
     span = err.span
@@ -109,9 +128,9 @@ def render(err: SpecError | EvalError, sources: dict[str, str]) -> str:
         out = [f"{span}: {kind}: {message}"]
         text = sources.get(span.file)
         if text is not None:
-            lines = text.splitlines()
+            lines = source_lines(text)
             if 1 <= span.line <= len(lines):
-                line = lines[span.line - 1].expandtabs(1)
+                line = visible(lines[span.line - 1])
                 width = (span.end_col - span.col) if span.end_line == span.line else len(line) - span.col + 1
                 width = max(1, min(width, len(line) - span.col + 1))
                 out.append("    " + line)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import sys
 from fractions import Fraction
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -16,8 +17,11 @@ from lark.exceptions import (
 )
 
 from . import ast
-from .errors import Span, SpecError, SpecErrors
+from .errors import Span, SpecError, SpecErrors, source_lines
 from .limits import MAX_SOURCE_BYTES, refuse_if
+
+MAX_NESTING = 200  # syntax-tree depth; the deepest spec in specs/ has 15, Python's stack allows ~400
+MAX_LITERAL_DIGITS = 400  # any double needs at most 17 significant digits and an exponent of 3
 
 
 def grammar_text() -> str:
@@ -49,6 +53,42 @@ def lalr_parser(**options) -> Lark:
 
 def _tok_span(file: str, tok: Token) -> Span:
     return Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
+
+
+def literal(text: str, span: Span) -> Fraction:
+    """A NUMBER token's exact value; one that no double can hold (beyond about 1.8e308, or so small
+    it rounds to 0) or with absurdly many digits is a located error, since every float back end
+    would compute with inf or 0 instead."""
+    mantissa = text.lower().split("e")[0]
+    digits = mantissa.replace(".", "").lstrip("0")
+    if len(mantissa) > MAX_LITERAL_DIGITS:
+        raise SpecError(span, f"number literal with {len(mantissa)} digits; at most {MAX_LITERAL_DIGITS} are accepted",
+                        hint="a double carries 17 significant digits; write it in scientific notation")
+    value = float(text)
+    if value == float("inf"):
+        raise SpecError(span, f"number literal {_short(text)} is too large: beyond the largest double "
+                              "(about 1.8e308)")
+    if value == 0 and digits:
+        raise SpecError(span, f"number literal {_short(text)} is too small: it rounds to 0 in double "
+                              "precision (the smallest positive double is about 5e-324)")
+    return Fraction(text)
+
+
+def decode_spec(data: bytes, file: str) -> str:
+    """A spec file's bytes as text; bytes that are not UTF-8 are a located error naming the byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line_start = data.rfind(b"\n", 0, e.start) + 1
+        line = data.count(b"\n", 0, e.start) + 1
+        col = len(data[line_start:e.start].decode("utf-8", errors="replace")) + 1
+        raise SpecErrors([SpecError(Span(file, line, col, line, col + 1),
+                                    f"byte 0x{data[e.start]:02x} is not UTF-8",
+                                    "mechc reads specs as UTF-8; re-save the file in that encoding")]) from None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else text[:10] + "..." + text[-10:]
 
 
 def _unescape(s: str) -> str:
@@ -247,13 +287,16 @@ class _ToAst(Transformer):
 
     def signed_number(self, meta, ch):
         sign, num, den = ch
-        value = Fraction(str(num))
+        value = literal(str(num), _tok_span(self.file, num))
         text = ("-" if sign is not None else "") + str(num) + (f"/{den}" if den is not None else "")
         if den is not None:
-            d = Fraction(str(den))
+            d = literal(str(den), _tok_span(self.file, den))
             if d == 0:
                 raise SpecError(self._span(meta), "division by zero in a number literal")
             value = value / d
+            if abs(value) > Fraction(sys.float_info.max):
+                raise SpecError(self._span(meta), f"number {_short(text)} is too large: beyond the largest double "
+                                                  "(about 1.8e308)")
         return (-value if sign is not None else value), text
 
     def neg_sign(self, meta, ch):
@@ -291,7 +334,7 @@ class _ToAst(Transformer):
         return ast.BinOp("^", ch[0], ch[1], span=self._span(meta))
 
     def number(self, meta, ch):
-        return ast.Num(Fraction(str(ch[0])), str(ch[0]), span=self._span(meta))
+        return ast.Num(literal(str(ch[0]), self._span(meta)), str(ch[0]), span=self._span(meta))
 
     def true(self, meta, ch):
         return ast.Bool(True, span=self._span(meta))
@@ -382,13 +425,14 @@ def _syntax_error(e: UnexpectedInput, file: str, text: str) -> SpecError:
         elif shown == ".." :
             hint = "ranges are written lo..hi with integer bounds, e.g. 1..n"
     elif isinstance(e, UnexpectedCharacters):
-        ch = text.splitlines()[line - 1][col - 1] if line - 1 < len(text.splitlines()) else "?"
+        lines = source_lines(text)
+        ch = lines[line - 1][col - 1] if line - 1 < len(lines) and col - 1 < len(lines[line - 1]) else "?"
         span = Span(file, line, col, line, col + 1)
-        msg = f"unexpected character '{ch}'"
+        msg = f"unexpected character '{ch}'" if ch.isprintable() else f"unexpected character U+{ord(ch):04X}"
         if ch == "'":
             hint = "docstrings use double quotes"
     else:  # UnexpectedEOF or an UnexpectedToken at end of input
-        lines = text.splitlines() or [""]
+        lines = source_lines(text.removesuffix("\n"))
         line, col = len(lines), len(lines[-1]) + 1
         span = Span(file, line, max(1, col - 1), line, col)
         expected = getattr(e, "expected", None) or []
@@ -396,6 +440,25 @@ def _syntax_error(e: UnexpectedInput, file: str, text: str) -> SpecError:
         if "RBRACE" in expected:
             hint = "a mechanism block must end with '}'"
     return SpecError(span, f"syntax error: {msg}", hint)
+
+
+def _check_depth(tree: Tree, file: str) -> None:
+    """Refuse a syntax tree deeper than MAX_NESTING (500 nested ifs, a 500-term sum) with a located
+    error, measured without recursion, before any recursive pass sees it."""
+    stack = [(tree, 1, None)]
+    while stack:
+        node, depth, where = stack.pop()
+        if not isinstance(node, Tree):
+            continue
+        if not getattr(node.meta, "empty", True):
+            where = node.meta
+        if depth > MAX_NESTING:
+            span = (Span(file, where.line, where.column, where.end_line, where.end_column) if where is not None
+                    else Span(file, 1, 1, 1, 2))
+            raise SpecErrors([SpecError(span, f"expression nested more than {MAX_NESTING} levels deep",
+                                        "name the inner parts as definitions (y = ...; z = ... y ...), or "
+                                        "write a long sum as sum(k in 1..m, ...)")])
+        stack.extend((c, depth + 1, where) for c in node.children)
 
 
 def _lexes(text: str) -> bool:
@@ -419,11 +482,12 @@ def parse(text: str, file: str = "<string>") -> ast.Spec:
         tree = _parser().parse(text)
     except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as e:
         raise SpecErrors([_syntax_error(e, file, text)]) from None
+    _check_depth(tree, file)
     try:
         mechs = _ToAst(file).transform(tree)
     except VisitError as e:
         if isinstance(e.orig_exc, SpecError):
             raise SpecErrors([e.orig_exc]) from None
         raise
-    lines = text.splitlines() or [""]
+    lines = source_lines(text.removesuffix("\n"))
     return ast.Spec(file, mechs, span=Span(file, 1, 1, len(lines), len(lines[-1]) + 1))

@@ -440,7 +440,12 @@ class ExhaustiveChecker:
     # ------------------------------------------------------------------ verdicts
     def run(self) -> Report:
         with np.errstate(all="ignore"):  # every value the verdicts read was checked finite where it was made
-            return self._run()
+            try:
+                return self._run()
+            except OverflowError:  # an exact (rational) value that no double holds, met where verdicts use floats
+                raise EvalError("a value exceeds double precision (about 1.8e308) on some profile: the exact "
+                                "arithmetic holds it, but utilities, regrets and metrics are reported as floats",
+                                hint="rescale the spec's numbers (e.g. amounts in thousands)") from None
 
     def _run(self) -> Report:
         self.check_limits()

@@ -7,10 +7,12 @@ operations in the same order (left-to-right folds, reciprocal-then-multiply for 
 
 from __future__ import annotations
 
+import ast
 import builtins
 import keyword
 import re
 from fractions import Fraction
+from importlib import resources
 
 import sympy
 from sympy.printing.printer import Printer
@@ -18,39 +20,122 @@ from sympy.printing.printer import Printer
 from ..model.model import Model
 from ..model.nodes import Aggregate, IndexVar, NamedSet, NoneConst, ParamSymbol, RangeSet, SymConst
 
-# names the generated module defines itself; spec identifiers must not shadow them
-TEMPLATE_NAMES = {
-    "np", "itertools", "Fraction", "dataclass", "field", "self", "Params", "Rules", "RulesBase", "Batch",
-    "Result", "evaluate", "run", "definition", "inv", "aggregate", "select", "recip", "assignments",
-    "NONE_CODE", "TIE_RTOL", "EmptyAggregate", "SYMBOLS", "SYMBOL_NAMES", "TYPE_SPACES", "GENERIC_SPACE",
-    "MECHC_VERSION", "SPEC", "AGENT_SET", "annotations",
+# names the template itself defines at module level (runtime.py and rules_base.py are read below)
+TEMPLATE_GLOBALS = {
+    "np", "itertools", "Fraction", "dataclass", "field", "annotations", "Params", "Rules", "Batch",
+    "Result", "evaluate", "run", "agents", "welfare", "feasible", "MECHC_VERSION", "SPEC", "SYMBOLS",
+    "SYMBOL_NAMES", "GENERIC_SPACE", "TYPE_SPACES", "SYMBOLIC_TYPES", "ITEMS", "FIELD_KINDS",
 }
-_RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins)) | TEMPLATE_NAMES
+# names reserved in one namespace only: the entry points' positional arguments (parameters are
+# keyword arguments beside them) and the attributes a Rules object has besides its definitions
+PARAM_RESERVED = {"reports", "types"}
+DEF_RESERVED = {"p", "TYPE_READING", "INDEX_SETS"}
+
+
+def _support_globals() -> set[str]:
+    """Every name the embedded support files (runtime.py, rules_base.py) bind at module level."""
+    out: set[str] = set()
+    for path in ("runtime.py", "codegen/rules_base.py"):
+        tree = ast.parse(resources.files("mechc").joinpath(path).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                out.add(node.name)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                out.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                out.update(t.id for t in targets if isinstance(t, ast.Name))
+    return out
+
+
+RESERVED = (set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins)) | TEMPLATE_GLOBALS
+            | {"self"} | _support_globals())
 
 
 def sanitize(name: str) -> str:
-    """The one place a spec identifier becomes a Python identifier: keywords, builtins, template
-    names and leading underscores (reserved for the support code) get a trailing underscore."""
-    out = re.sub(r"\W", "_", name)
-    if not out or out[0].isdigit():
+    """A spec name's preferred Python identifier: ASCII word characters only (anything else as
+    ``_``), never starting with a digit; keywords, builtins, the template's own names and leading
+    underscores (reserved for the support code) get a trailing underscore; ``SYM_...`` gets an
+    ``x_`` prefix. Not injective on its own: ``Namer`` resolves collisions."""
+    out = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not out or out[0].isdigit() or out.startswith("SYM_"):  # SYM_<id> globals are the symbols'
         out = "x_" + out
-    if out in _RESERVED or out.startswith("_"):
+    if out in RESERVED or out.startswith("_"):
         out += "_"
     return out
 
 
-def set_method(name: str) -> str:
-    """Method name for a named set: readable when the set's name is an identifier."""
-    ident = re.sub(r"\W+", "_", name).strip("_") or "set"
-    return "_set_" + ident
+def _unique(base: str, taken: set[str], also: frozenset[str] = frozenset()) -> str:
+    out = base
+    while out in taken or out in also:
+        out += "_"
+    taken.add(out)
+    return out
+
+
+class Namer:
+    """The one map from spec names to identifiers of a generated module, injective across every
+    namespace the module has: parameters (keyword arguments and ``Params`` fields), definitions
+    (``Rules`` methods and ``Batch`` fields), index variables, symbols (``SYM_<id>`` globals) and the
+    module's own names. A name that is already a free identifier keeps it; the others get trailing
+    underscores until free, in sorted order, so the result is deterministic. Named sets get their
+    own injective map to ``_set_<id>`` methods (their names are set expressions such as ``1..n``)."""
+
+    def __init__(self, model: Model):
+        self._ids: dict[str, str] = {}
+        self._taken = set(RESERVED)
+        self._sets: dict[str, str] = {}
+        self._set_taken: set[str] = set()
+        exprs = [d.body for d in model.defs.values()] + [c.expr for c in model.constraints]
+        exprs += [e for e in (model.utility, *(model.welfare or ())) if e is not None]
+        index_vars = {v.name for d in model.defs.values() for v in d.index_vars}
+        index_vars |= {v.name for e in exprs if isinstance(e, sympy.Basic) for v in e.atoms(IndexVar)}
+        if model.utility_var is not None:
+            index_vars.add(model.utility_var.name)
+        extra: dict[str, set[str]] = {}
+        for names, reserved in ((model.params, PARAM_RESERVED), (model.defs, DEF_RESERVED),
+                                (model.symbols, set()), (index_vars, set())):
+            for n in names:
+                extra.setdefault(n, set()).update(reserved)
+        for n in sorted(extra):  # names that are already free identifiers keep them
+            if sanitize(n) == n and n not in self._taken and n not in extra[n]:
+                self._ids[n] = _unique(n, self._taken)
+        for n in sorted(set(extra) - set(self._ids)):
+            self._ids[n] = _unique(sanitize(n), self._taken, frozenset(extra[n]))
+        for s in sorted(model.set_defs):
+            self.set_method(s)
+
+    def ident(self, name: str) -> str:
+        if name not in self._ids:
+            self._ids[name] = _unique(sanitize(name), self._taken)
+        return self._ids[name]
+
+    def symbol(self, name: str) -> str:
+        return "SYM_" + self.ident(name)
+
+    def set_method(self, name: str) -> str:
+        """Method name for a named set: readable when the set's name is an identifier."""
+        if name not in self._sets:
+            ident = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") or "set"
+            self._sets[name] = "_set_" + _unique(ident, self._set_taken)
+        return self._sets[name]
+
+    def table_method(self, name: str) -> str:
+        """Method giving an assignment set's outcome table (a prefix no set method has)."""
+        return "_table_" + self.set_method(name)[len("_set_"):]
 
 
 def num(q) -> str:
-    """A number literal: integers as ints, other rationals as the float the evaluator uses."""
+    """A number literal with the value the evaluator's float path gives it (``float(q)``): integers
+    that a double holds exactly as ints, everything else as the double itself, written so that it
+    reads back bit for bit (``repr``), with ``float("inf")`` where the double overflows."""
     q = Fraction(int(q.p), int(q.q)) if isinstance(q, sympy.Rational) else Fraction(q)
-    if q.denominator == 1:
+    if q.denominator == 1 and abs(q.numerator) <= 2 ** 53:
         return str(q.numerator)
-    return repr(float(q))
+    x = float(sympy.Rational(q.numerator, q.denominator))  # sympy's float: inf instead of OverflowError
+    if x in (float("inf"), float("-inf")):
+        return f'{"-" if x < 0 else ""}float("inf")'
+    return repr(x)
 
 
 class MechPrinter(Printer):
@@ -59,6 +144,7 @@ class MechPrinter(Printer):
     def __init__(self, model: Model):
         super().__init__()
         self.model = model
+        self.names = Namer(model)
 
     # ---- helpers
     def _paren(self, e) -> str:
@@ -70,7 +156,7 @@ class MechPrinter(Printer):
 
     # ---- numbers and atoms
     def _print_Integer(self, e):
-        return str(int(e))
+        return num(e)
 
     def _print_Rational(self, e):
         return num(e)
@@ -82,13 +168,13 @@ class MechPrinter(Printer):
         return "False"
 
     def _print_ParamSymbol(self, e):
-        return f"self.p.{sanitize(e.name)}"
+        return f"self.p.{self.names.ident(e.name)}"
 
     def _print_IndexVar(self, e):
-        return sanitize(e.name)
+        return self.names.ident(e.name)
 
     def _print_SymConst(self, e):
-        return f"SYM_{sanitize(e.name)}"
+        return self.names.symbol(e.name)
 
     def _print_NoneConst(self, e):
         return "NONE_CODE"
@@ -191,7 +277,7 @@ class MechPrinter(Printer):
                    for n in sympy.preorder_traversal(e))
 
     def _print_DefRef(self, e):
-        name = sanitize(e.name)
+        name = self.names.ident(e.name)
         idx = [self._print(a) for a in e.index]
         if all(self.static(a) for a in e.index):
             return f"self.{name}({', '.join(idx)})"
@@ -199,8 +285,8 @@ class MechPrinter(Printer):
 
     def _print_Subscript(self, e):
         oset = self.model.sets[e.name]
-        table = f"self.{set_method(oset.name)}_table()"
-        items = f"self.{set_method(oset.items.name)}()"
+        table = f"self.{self.names.table_method(oset.name)}()"
+        items = f"self.{self.names.set_method(oset.items.name)}()"
         return f"self._component({table}, {items}, {self._print(e.outcome)}, {self._print(e.item)})"
 
     def print_set(self, s) -> str:
@@ -208,7 +294,7 @@ class MechPrinter(Printer):
             lo, hi = (self._bound(b) for b in s.args)
             return f"range({lo}, {hi} + 1)"
         if isinstance(s, NamedSet):
-            return f"self.{set_method(s.name)}()"
+            return f"self.{self.names.set_method(s.name)}()"
         raise AssertionError(s)
 
     def _bound(self, b) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
+from .. import errors
 from ..analysis.exhaustive import ExhaustiveChecker, Options
 from ..analysis.grid import default_grid, grids, space_sizes
 from ..errors import EvalError, MechError
@@ -41,6 +42,22 @@ SUPPORTED = ("dsic", "eps_dsic", "bic", "eps_bic", "ex_post_ir", "interim_ir", "
 
 class DesignError(MechError):
     pass
+
+
+class SolverFailure(DesignError, errors.SolverFailure):
+    """The numerical solver gave up before a verdict (exit code 3)."""
+
+
+def _solve(prob, solver: str, **opts) -> None:
+    """prob.solve, with a solver that fails or returns no usable solution reported as such."""
+    import cvxpy as cp
+
+    try:
+        with quiet_solver_output():
+            prob.solve(solver=solver, **opts)
+    except (cp.error.SolverError, ValueError) as e:  # ValueError: cvxpy's "Cannot unpack invalid solution"
+        why = str(e).split(": Solution(")[0].splitlines()[0][:160]
+        raise SolverFailure(f"solver {solver} failed: {why}") from None
 
 
 def feasible_rows(model: Model):
@@ -469,11 +486,7 @@ def _solve_finite(model: Model, grid: int | None, solver: str, verify: bool, ski
         # interior point (with HiGHS's default crossover to a vertex) is several times faster than
         # dual simplex on large incentive-constraint systems (bench/bench_design.py)
         opts["highs_options"] = {"solver": "ipm"}
-    try:
-        with quiet_solver_output():
-            prob.solve(solver=solver, **opts)
-    except cp.error.SolverError as e:
-        raise DesignError(f"solver {solver} failed: {e}") from None
+    _solve(prob, solver, **opts)
     solve_s = time.perf_counter() - t1
     status = prob.status
     result = DesignResult(model, status, None, None, {}, dict(b.rows), b.N, build_s, solve_s, solver,
@@ -861,11 +874,7 @@ def _solve_contract_for(model: Model, target_label: str, target, solver: str) ->
     objective_term = np.array(c, dtype=float) @ x + float(c0)
     prob = cp.Problem((cp.Maximize if sense == "maximize" else cp.Minimize)(objective_term), list(cons.values()))
     t = time.perf_counter()
-    try:
-        with quiet_solver_output():
-            prob.solve(solver=solver)
-    except cp.error.SolverError as e:
-        raise DesignError(f"solver {solver} failed: {e}") from None
+    _solve(prob, solver)
     solve_s = time.perf_counter() - t
     if prob.status not in ("optimal", "optimal_inaccurate"):
         return ContractResult(prob.status, None, None, {}, {}, {}, families, solve_s, target=target_label,

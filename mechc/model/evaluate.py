@@ -371,6 +371,10 @@ class Evaluation:
             return self._select(item, list(self.item_pos),
                                 lambda c: self._ev_TypeVal(type(e)(e.args[0], e.agent, _Const(c)), env), e)
         if _is_scalar(agent):
+            if int(agent) not in self.agent_pos:  # e.g. an aggregate over 0..n indexing agents 1..n
+                raise EvalError(f"agent index {agent} is not one of the agents "
+                                f"({self.model.agents.name})", self.model.extra.get("spans", {}).get(e),
+                                "aggregate over the agents' own set when indexing types or reports")
             return self._lookup(self.agent_pos[int(agent)], item, is_true)
         return self._select(agent, list(self.agent_pos),
                             lambda c: self._lookup(self.agent_pos[c], item, is_true), e)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -72,6 +73,8 @@ GAME_PROPERTIES = {"nash": "one strategy per player", "dominant": "(strategy) or
                    "strictly_dominant": "(strategy) or (player, strategy)", "pure_equilibrium": "no arguments",
                    "subgame_perfect": "one strategy per player (needs 'moves')"}
 
+
+_MAX_DOUBLE = Fraction(sys.float_info.max)
 
 class _Err(Exception):
     """Unwinds one expression after its error has been recorded."""
@@ -366,6 +369,10 @@ class Checker:
                 value = None
             if value is not None:
                 value = self.coerce_param(p, value, p.default.span)
+            if isinstance(value, Fraction) and abs(value) > _MAX_DOUBLE:  # every float path would see inf
+                self.err(p.default.span, f"the default of '{p.name}' is beyond double precision (about 1.8e308)",
+                         "rescale the spec's numbers")
+                value = None
         else:
             self.err(p.span, f"parameter '{p.name}' has no default and no value was given",
                      f"give a default ('param {p.name}: {p.ptype} = ...') or pass --param {p.name}=...")
@@ -1278,8 +1285,12 @@ class Checker:
         if e.op == "*":
             return (INT if ta == tb == INT else NUM), a * b
         if e.op == "/":
+            if b.is_Number and b == 0:  # 1/0, 1/-0, 0/0 anywhere (an index, an argument), not only in constants
+                self.fail(e.span, "division by zero in a constant")
             self.spans.setdefault(sympy.Pow(b, -1), e.span)
             return NUM, a / b
+        if a.is_Number and a == 0 and b.is_Number and b < 0:
+            self.fail(e.span, "0 raised to a negative power (a division by zero) in a constant")
         if not b.is_Integer:  # integer powers (negative ones too) stay exact
             self.transcendental = True
         elif a.is_Rational and a not in (0, 1, -1):  # sympy would build the exact number right here
